@@ -1,0 +1,135 @@
+package sip
+
+import "strings"
+
+// HeaderID identifies a header field known to this package. Unknown names
+// are HdrOther.
+type HeaderID uint8
+
+// Header IDs. The order is part of the API; new IDs are only appended.
+const (
+	HdrOther HeaderID = iota
+	HdrVia
+	HdrFrom
+	HdrTo
+	HdrCallID
+	HdrCSeq
+	HdrContact
+	HdrContentLength
+	HdrContentType
+	HdrMaxForwards
+	HdrExpires
+	HdrRequire
+	HdrProxyRequire
+	HdrSupported
+	HdrSecurityClient
+	HdrSecurityServer
+	HdrSecurityVerify
+	HdrWWWAuthenticate
+	HdrAuthorization
+	HdrProxyAuthenticate
+	HdrProxyAuthorization
+	HdrPath
+	HdrRoute
+	HdrRecordRoute
+	HdrKeyDistribution
+	HdrUserAgent
+	HdrAllow
+	HdrSubject
+	HdrEvent
+	HdrReferTo
+	HdrContentEncoding
+	HdrAcceptContact
+	HdrSessionExpires
+	HdrWarning
+	HdrRetryAfter
+	HdrDate
+	HdrAccept
+	HdrReferredBy         // compact form b (RFC 3892)
+	HdrRequestDisposition // compact form d (RFC 3841)
+	HdrRejectContact      // compact form j (RFC 3841)
+	HdrAllowEvents        // compact form u (RFC 6665)
+	HdrIdentity           // compact form y (RFC 8224)
+	HdrIdentityInfo       // compact form n (RFC 4474, obsoleted but registered)
+	hdrCount              // number of IDs; keep last
+)
+
+// hdrNames holds the canonical long names, indexed by HeaderID.
+var hdrNames = [hdrCount]string{
+	HdrVia: "Via", HdrFrom: "From", HdrTo: "To", HdrCallID: "Call-ID",
+	HdrCSeq: "CSeq", HdrContact: "Contact", HdrContentLength: "Content-Length",
+	HdrContentType: "Content-Type", HdrMaxForwards: "Max-Forwards",
+	HdrExpires: "Expires", HdrRequire: "Require", HdrProxyRequire: "Proxy-Require",
+	HdrSupported: "Supported", HdrSecurityClient: "Security-Client",
+	HdrSecurityServer: "Security-Server", HdrSecurityVerify: "Security-Verify",
+	HdrWWWAuthenticate: "WWW-Authenticate", HdrAuthorization: "Authorization",
+	HdrProxyAuthenticate: "Proxy-Authenticate", HdrProxyAuthorization: "Proxy-Authorization",
+	HdrPath: "Path", HdrRoute: "Route", HdrRecordRoute: "Record-Route",
+	HdrKeyDistribution: "Key-Distribution", HdrUserAgent: "User-Agent",
+	HdrAllow: "Allow", HdrSubject: "Subject", HdrEvent: "Event",
+	HdrReferTo: "Refer-To", HdrContentEncoding: "Content-Encoding",
+	HdrAcceptContact: "Accept-Contact", HdrSessionExpires: "Session-Expires",
+	HdrWarning: "Warning", HdrRetryAfter: "Retry-After", HdrDate: "Date",
+	HdrAccept: "Accept", HdrReferredBy: "Referred-By",
+	HdrRequestDisposition: "Request-Disposition", HdrRejectContact: "Reject-Contact",
+	HdrAllowEvents: "Allow-Events", HdrIdentity: "Identity",
+	HdrIdentityInfo: "Identity-Info",
+}
+
+// compactIDs maps the lower-case compact forms of RFC 3261 §7.3.3 and the
+// IANA SIP header registry to their IDs.
+var compactIDs = [256]HeaderID{
+	'a': HdrAcceptContact, 'b': HdrReferredBy, 'c': HdrContentType,
+	'd': HdrRequestDisposition, 'e': HdrContentEncoding, 'f': HdrFrom,
+	'i': HdrCallID, 'j': HdrRejectContact, 'k': HdrSupported,
+	'l': HdrContentLength, 'm': HdrContact, 'n': HdrIdentityInfo,
+	'o': HdrEvent, 'r': HdrReferTo, 's': HdrSubject, 't': HdrTo,
+	'u': HdrAllowEvents, 'v': HdrVia, 'x': HdrSessionExpires, 'y': HdrIdentity,
+}
+
+// maxNameLen is the longest known long name ("Proxy-Authorization",
+// "Request-Disposition"); longer names are HdrOther without a look.
+const maxNameLen = 19
+
+type namedID struct {
+	lower string
+	id    HeaderID
+}
+
+// byLen lists the lower-case long names by length. Lookup compares at most
+// four candidates, and a mismatch usually shows at the first byte.
+var byLen = makeByLen()
+
+func makeByLen() (t [maxNameLen + 1][]namedID) {
+	for id := HdrVia; id < hdrCount; id++ {
+		name := hdrNames[id]
+		t[len(name)] = append(t[len(name)], namedID{strings.ToLower(name), id})
+	}
+	return t
+}
+
+// LookupHeader maps a header name in any case, long or compact form, to its
+// ID; unknown names give HdrOther. It does not allocate.
+func LookupHeader(name []byte) HeaderID {
+	switch {
+	case len(name) == 1:
+		return compactIDs[lower(name[0])]
+	case len(name) > maxNameLen:
+		return HdrOther
+	}
+	for _, c := range byLen[len(name)] {
+		if eqLower(name, c.lower) {
+			return c.id
+		}
+	}
+	return HdrOther
+}
+
+// String returns the canonical long name, such as "Call-ID",
+// "WWW-Authenticate" or "Key-Distribution"; "" for HdrOther and unknown IDs.
+func (h HeaderID) String() string {
+	if h < hdrCount {
+		return hdrNames[h]
+	}
+	return ""
+}

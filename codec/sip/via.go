@@ -1,0 +1,142 @@
+package sip
+
+// Via is one via-parm (RFC 3261 §20.42) with the RFC 3581 rport and RFC 5118
+// IPv6 forms. Its fields are views into the parsed element.
+type Via struct {
+	Transport []byte // "UDP", "TCP", ... as written
+	Host      []byte // sent-by host; an IPv6 reference keeps its brackets
+	Port      int    // 0 when absent
+	Branch    []byte // nil when absent
+	Received  []byte // as written, brackets kept; nil when absent
+	RPort     int    // rport value; 0 when absent or empty
+	HasRPort  bool   // rport present, with or without a value
+	Params    []byte // from the first ';' (included) to the end
+}
+
+// ParseVia parses one via-parm: SIP/2.0/transport, sent-by and parameters,
+// with LWS allowed around '/', ':', ';' and '='. It checks that the
+// protocol is SIP/2.0, the host (IPv6 references included) and port, that
+// every parameter is well formed (no empty ";;"), that branch has a value,
+// that received is an IP address and rport empty or a port number.
+// Malformed input gives ErrBadVia, more than MaxParams parameters
+// ErrTooManyParams. It does not allocate.
+func ParseVia(elem []byte) (Via, error) {
+	var v Via
+	i, ok := sentProtocol(elem, &v)
+	if !ok {
+		return Via{}, ErrBadVia
+	}
+	j := skipLWS(elem, i)
+	if j == i {
+		return Via{}, ErrBadVia
+	}
+	host, port, k, ok := hostPort(elem, j, true)
+	if !ok {
+		return Via{}, ErrBadVia
+	}
+	v.Host, v.Port = host, port
+	k = skipLWS(elem, k)
+	if k == len(elem) {
+		return v, nil
+	}
+	if elem[k] != ';' {
+		return Via{}, ErrBadVia
+	}
+	v.Params = elem[k:]
+	if err := viaParams(elem, k, &v); err != nil {
+		return Via{}, err
+	}
+	return v, nil
+}
+
+// sentProtocol reads "SIP" SLASH "2.0" SLASH transport (SLASH = SWS "/" SWS)
+// and returns the index after the transport.
+func sentProtocol(b []byte, v *Via) (int, bool) {
+	i := skipLWS(b, 0)
+	j := skipClass(b, i, cToken)
+	if !eqLower(b[i:j], "sip") {
+		return 0, false
+	}
+	if j = slash(b, j); j < 0 {
+		return 0, false
+	}
+	k := skipClass(b, j, cToken)
+	if string(b[j:k]) != "2.0" {
+		return 0, false
+	}
+	if k = slash(b, k); k < 0 {
+		return 0, false
+	}
+	t := skipClass(b, k, cToken)
+	if t == k {
+		return 0, false
+	}
+	v.Transport = b[k:t]
+	return t, true
+}
+
+// slash skips SWS "/" SWS at b[i] and returns the index after it, or -1.
+func slash(b []byte, i int) int {
+	i = skipLWS(b, i)
+	if i == len(b) || b[i] != '/' {
+		return -1
+	}
+	return skipLWS(b, i+1)
+}
+
+// viaParams checks the via-params from the ';' at b[i] and fills branch,
+// received and rport; the first occurrence of each counts.
+func viaParams(b []byte, i int, v *Via) error {
+	var seenBranch, seenRecv bool
+	for n := 0; i < len(b); n++ {
+		if b[i] != ';' {
+			return ErrBadVia
+		}
+		if n == MaxParams {
+			return ErrTooManyParams
+		}
+		p, next := nextParam(b, i)
+		if checkParam(p) != nil {
+			return ErrBadVia
+		}
+		switch {
+		case eqLower(p.name, "branch"):
+			if !p.eq || !isToken(p.value) {
+				return ErrBadVia
+			}
+			if !seenBranch {
+				v.Branch, seenBranch = p.value, true
+			}
+		case eqLower(p.name, "received"):
+			if !p.eq || !validIPAddr(p.value) {
+				return ErrBadVia
+			}
+			if !seenRecv {
+				v.Received, seenRecv = p.value, true
+			}
+		case eqLower(p.name, "rport"):
+			if err := viaRPort(p, v); err != nil {
+				return err
+			}
+		}
+		i = next
+	}
+	return nil
+}
+
+// viaRPort reads response-port = "rport" [EQUAL 1*DIGIT] (RFC 3581 §3).
+func viaRPort(p param, v *Via) error {
+	if v.HasRPort {
+		return nil
+	}
+	v.HasRPort = true
+	if !p.eq {
+		return nil
+	}
+	n, end, ok := parseUint(p.value, 0, maxPort)
+	if !ok || end != len(p.value) {
+		return ErrBadVia
+	}
+	v.RPort = int(n)
+	return nil
+}
