@@ -1,0 +1,24 @@
+// Package terminal is the SIP terminal of the sigproxy test roles: a user agent that
+// registers through sigproxy (or directly at the softswitch), offers security
+// mechanisms with priorities (RFC 3329), answers the HTTP Digest challenge, echoes the
+// proxy's choice, opens the session key SK with its long-term key Kc and checks the
+// proxy's MAC over the 200 OK, exactly as docs/PROTOCOL.md describes. Every step is
+// recorded in a Report, so the demo and the load generator can compare what happened
+// with what they expected.
+//
+// A Terminal owns one UDP socket. Register runs one registration (two REGISTER
+// transactions on one Call-ID) and is not safe for concurrent use on one Terminal; run
+// many terminals at once with RunMany. This is a test role, not hot path: it builds
+// messages with fmt and strings and allocates freely, but it keeps per-registration
+// cost small (one socket, one pooled read buffer) so hundreds can run concurrently.
+//
+// A Report never holds key bytes; neither do log lines or errors.
+//
+// Limitation: only the registration is modelled. The terminal answers no incoming
+// requests, does not refresh or remove its binding, and does not use SK to protect
+// later messages, because the demo and the load generator need only the registration.
+//
+// Limitation: UDP only. Responses are matched by the top Via branch, Call-ID and CSeq;
+// their source address is not checked, because what matters to the terminal (the
+// session key and the mechanism lists) is authenticated by the MAC, not by the address.
+package terminal
