@@ -1,0 +1,53 @@
+# sigproxy — build, demo, tests, fuzzing and benchmarks.
+GO        ?= go
+FUZZTIME  ?= 60s
+COUNT     ?= 6
+BENCH     ?= .
+PKGS      ?= ./...
+
+.PHONY: all build demo test test-race vet deps sipp fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+# The whole system on loopback with embedded defaults (temporary data directory).
+demo:
+	$(GO) run ./cmd/sigdemo
+
+# The test suite CI runs. SIPp and tshark tests run when those tools are
+# installed (make deps) and say so when they are skipped.
+test: vet
+	$(GO) test -count=1 $(PKGS)
+	$(GO) test -race -count=1 ./keystore/... ./proxy/...
+
+vet:
+	$(GO) vet $(PKGS)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+
+# Real peers the tests use: SIPp (Debian sip-tester) and tshark. Needs root.
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y sip-tester tshark
+
+# Registers through the proxy with SIPp as the client.
+sipp:
+	$(GO) test -count=1 -v -run 'TestSIPp' ./tools/loopback
+
+# Runs every fuzz target in turn for FUZZTIME each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+# Micro-benchmarks, repeated for benchstat.
+bench:
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) $(PKGS)
+
+clean:
+	rm -rf bin .demo

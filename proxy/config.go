@@ -1,0 +1,119 @@
+package proxy
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sigproxy/sigproxy/keystore"
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// Default limits. Each bounds memory or work that a peer could otherwise grow.
+const (
+	// DefaultPendingCapacity bounds registrations between the first REGISTER
+	// and the 200 OK; a flood of first REGISTERs that never complete stops here.
+	DefaultPendingCapacity = 65536
+	// DefaultSessionCapacity bounds live session keys (registered terminals).
+	DefaultSessionCapacity = 1 << 20
+	// DefaultPendingTTL is how long an unfinished registration is kept: 64*T1
+	// (RFC 3261 Timer F) for each of the two transactions, with margin.
+	DefaultPendingTTL = 90 * time.Second
+	// DefaultRegistrationExpiry applies when a 200 OK names no expiry.
+	DefaultRegistrationExpiry = 3600 * time.Second
+	// MaxRegistrationExpiry caps how long a session key is kept whatever the
+	// softswitch grants (one day), so state cannot be pinned forever.
+	MaxRegistrationExpiry = 24 * time.Hour
+)
+
+// Config is a proxy's configuration. Zero values take the documented defaults.
+type Config struct {
+	// ProxyID is the name the authentication center knows this proxy by; it is
+	// the user part of the Path URI the proxy adds.
+	ProxyID string
+	// Listen is the UDP address terminals and the softswitch send to.
+	Listen netip.AddrPort
+	// Advertise is the address written into Via and Path when it differs from
+	// Listen (a wildcard listen address, or NAT in front). Default: the bound
+	// listen address.
+	Advertise netip.AddrPort
+	// Softswitch is where requests from terminals are forwarded.
+	Softswitch netip.AddrPort
+	// Mechanisms lists the mechanisms the proxy supports, in the order it
+	// advertises them in a 494. Default: hmac-sha256, ascon128a-v12.
+	Mechanisms []skd.Mechanism
+	// Keyring holds the proxy keys Ksp by key id. Required.
+	Keyring *keystore.Keyring
+	// PendingCapacity, SessionCapacity, PendingTTL: see the Default constants.
+	PendingCapacity int
+	SessionCapacity int
+	PendingTTL      time.Duration
+	// EventLoops is the number of gnet event loops (SO_REUSEPORT sockets).
+	// Default 1.
+	EventLoops int
+	// Logger receives one line per registration outcome. Default: no logging.
+	Logger *zap.Logger
+}
+
+// Configuration errors.
+var (
+	ErrNoProxyID    = errors.New("proxy: proxy id is required")
+	ErrNoKeyring    = errors.New("proxy: keyring is required")
+	ErrNoSoftswitch = errors.New("proxy: softswitch address is required")
+	ErrBadProxyID   = errors.New("proxy: proxy id must be a SIP user token of at most 64 bytes")
+)
+
+// withDefaults returns c with every zero field set to its default, or an
+// error when a required field is missing.
+func (c Config) withDefaults() (Config, error) {
+	if c.ProxyID == "" {
+		return c, ErrNoProxyID
+	}
+	if !validProxyID(c.ProxyID) {
+		return c, ErrBadProxyID
+	}
+	if c.Keyring == nil {
+		return c, ErrNoKeyring
+	}
+	if !c.Softswitch.IsValid() {
+		return c, ErrNoSoftswitch
+	}
+	if len(c.Mechanisms) == 0 {
+		c.Mechanisms = []skd.Mechanism{skd.MechHMACSHA256, skd.MechAscon128aV12}
+	}
+	if c.PendingCapacity <= 0 {
+		c.PendingCapacity = DefaultPendingCapacity
+	}
+	if c.SessionCapacity <= 0 {
+		c.SessionCapacity = DefaultSessionCapacity
+	}
+	if c.PendingTTL <= 0 {
+		c.PendingTTL = DefaultPendingTTL
+	}
+	if c.EventLoops <= 0 {
+		c.EventLoops = 1
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c, nil
+}
+
+// validProxyID accepts the unreserved characters of a SIP user part, so the id
+// can be written into the Path URI without escaping.
+func validProxyID(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		ok := ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' ||
+			ch == '-' || ch == '_' || ch == '.' || ch == '!' || ch == '~'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,156 @@
+package proxy
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sigproxy/sigproxy/keystore"
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// Handler holds the state every event loop shares. It is safe for concurrent
+// use; each event loop drives it through its own Worker.
+type Handler struct {
+	cfg      Config
+	log      *zap.Logger
+	pending  *pendingTable
+	sessions *keystore.SessionTable
+	ctr      counters
+	seed     maphash.Seed
+
+	// self is the address written into Via and Path; it is set once, before
+	// traffic, by SetAddr.
+	self atomic.Pointer[selfAddr]
+
+	// serverList is the Security-Server value of a 494: every supported
+	// mechanism with a descending q.
+	serverList []byte
+}
+
+// selfAddr is the proxy's advertised address in its wire forms.
+type selfAddr struct {
+	addr     netip.AddrPort
+	hostPort []byte // "127.0.0.1:5060" or "[::1]:5060"
+	via      []byte // "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK"
+	path     []byte // "Path: <sip:sp1@127.0.0.1:5060;lr"
+}
+
+// NewHandler validates cfg and returns a Handler ready for SetAddr.
+func NewHandler(cfg Config) (*Handler, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		pending:  newPendingTable(cfg.PendingCapacity),
+		sessions: keystore.NewSessionTable(cfg.SessionCapacity),
+		seed:     maphash.MakeSeed(),
+	}
+	h.serverList = buildServerList(cfg.Mechanisms)
+	switch {
+	case cfg.Advertise.IsValid():
+		h.SetAddr(cfg.Advertise)
+	case cfg.Listen.IsValid() && cfg.Listen.Port() != 0 && !cfg.Listen.Addr().IsUnspecified():
+		h.SetAddr(cfg.Listen)
+	}
+	return h, nil
+}
+
+// SetAddr sets the address the proxy writes into Via and Path. The server
+// calls it once it knows its bound port; call it before the first Step.
+func (h *Handler) SetAddr(a netip.AddrPort) {
+	hp := a.AppendTo(nil)
+	s := &selfAddr{addr: a, hostPort: hp}
+	s.via = append(append([]byte("Via: SIP/2.0/UDP "), hp...), ";branch="+branchPrefix...)
+	s.path = append(append([]byte("Path: <sip:"+h.cfg.ProxyID+"@"), hp...), ";lr"...)
+	h.self.Store(s)
+}
+
+// Addr returns the advertised address.
+func (h *Handler) Addr() netip.AddrPort {
+	if s := h.self.Load(); s != nil {
+		return s.addr
+	}
+	return netip.AddrPort{}
+}
+
+// Sweep removes expired registrations in progress and expired session keys.
+func (h *Handler) Sweep(now time.Time) {
+	h.pending.sweep(now.UnixNano())
+	h.sessions.Sweep(now.UnixNano())
+}
+
+// Session returns the live session for an address of record, for tests and
+// operators' tools. The key bytes stay inside the returned value.
+func (h *Handler) Session(aor []byte) (keystore.Session, bool) {
+	return h.sessions.Get(aor, time.Now().UnixNano())
+}
+
+// Stats returns a snapshot of the counters.
+func (h *Handler) Stats() Stats {
+	c := &h.ctr
+	st := Stats{
+		MessagesIn:   c.in.Load(),
+		MessagesOut:  c.out.Load(),
+		LocalReplies: c.local.Load(),
+		Registered:   c.registered.Load(),
+		Deregistered: c.deregistered.Load(),
+		Reasons:      make(map[string]uint64),
+		ChosenByMech: make(map[string]uint64),
+		Pending:      h.pending.len(),
+		Sessions:     h.sessions.Len(),
+	}
+	for r := Reason(1); r < numReasons; r++ {
+		if n := c.byReason[r].Load(); n > 0 {
+			st.Reasons[r.String()] = n
+		}
+	}
+	for _, m := range h.cfg.Mechanisms {
+		st.ChosenByMech[m.String()] = c.chosenByMech[m].Load()
+	}
+	return st
+}
+
+// count records one occurrence of reason.
+func (h *Handler) count(r Reason) { h.ctr.byReason[r].Add(1) }
+
+// supports reports whether the proxy is configured for m.
+func (h *Handler) supports(m skd.Mechanism) bool {
+	for _, s := range h.cfg.Mechanisms {
+		if s == m {
+			return true
+		}
+	}
+	return false
+}
+
+// buildServerList writes the 494 Security-Server value: the configured order
+// becomes descending q values.
+func buildServerList(mechs []skd.Mechanism) []byte {
+	var b []byte
+	for i, m := range mechs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		q := 1000 - 100*i
+		if q < 100 {
+			q = 100
+		}
+		b = append(b, m.String()...)
+		b = append(b, ";q=0."...)
+		if q == 1000 {
+			b = b[:len(b)-2]
+			b = append(b, '1')
+			continue
+		}
+		b = strconv.AppendInt(b, int64(q/100), 10)
+	}
+	return b
+}

@@ -1,0 +1,341 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strconv"
+
+	"go.uber.org/zap"
+
+	"github.com/sigproxy/sigproxy/codec/sip"
+	"github.com/sigproxy/sigproxy/keystore"
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// Bounds on the Key-Distribution values the proxy reads. A wrapped 16-byte
+// key is 44 or 48 bytes (64 base64 characters); anything larger is not ours.
+const (
+	maxBlobB64 = 128
+	maxKID     = 64
+	maxOpeners = 16 // live key ids cached per worker
+)
+
+var recipientProxy = []byte(skd.RecipientProxy)
+
+// registerResponse runs the registration steps for a response to REGISTER
+// (PROTOCOL.md §5.2 and §5.4). A non-zero Reason means the response must not
+// reach the terminal as it is: the registration fails closed.
+func (w *Worker) registerResponse(out []byte) (respEdits, Reason) {
+	code := w.msg.StatusCode()
+	callID, _ := w.msg.Get(sip.HdrCallID)
+	switch {
+	case code < 200:
+		return respEdits{}, ReasonNone
+	case code == 401 || code == 407:
+		return w.challenged(callID, code), ReasonNone
+	case code >= 300:
+		if p := w.h.pending.take(callID, w.now); p != nil {
+			w.h.pending.release(p)
+			w.h.count(ReasonRejected)
+			w.logOutcome("registration rejected", nil, ReasonRejected)
+		}
+		return respEdits{}, ReasonNone
+	}
+
+	p := w.h.pending.take(callID, w.now)
+	if p == nil {
+		return w.plainSuccess()
+	}
+	defer w.h.pending.release(p)
+	if p.state != stateVerified {
+		return respEdits{}, ReasonNoAgreement
+	}
+	return w.keyDistribution(p)
+}
+
+// challenged records the challenge nonce and realm and adds the proxy's
+// choice as Security-Server.
+func (w *Worker) challenged(callID []byte, code int) respEdits {
+	p, s := w.h.pending.lookup(callID, w.now)
+	defer s.mu.Unlock()
+	if p == nil {
+		return respEdits{}
+	}
+	id := sip.HdrWWWAuthenticate
+	if code == 407 {
+		id = sip.HdrProxyAuthenticate
+	}
+	ch, _ := w.msg.Get(id)
+	nonce, _ := sip.AuthParam(ch, "nonce")
+	realm, _ := sip.AuthParam(ch, "realm")
+	if p.nonce.set(nonce) != nil || p.realm.set(realm) != nil {
+		s.remove(p)
+		w.h.count(ReasonFieldTooLong)
+		return respEdits{}
+	}
+	p.state = stateChallenged
+	w.server = append(w.server[:0], p.chosenEntry()...)
+	return respEdits{securityServer: w.server}
+}
+
+// plainSuccess handles a 2xx to a REGISTER the proxy holds no agreement for:
+// a plain registration passes; keys without an agreement fail closed.
+func (w *Worker) plainSuccess() (respEdits, Reason) {
+	if w.msg.Index(sip.HdrKeyDistribution, 0) >= 0 {
+		return respEdits{}, ReasonNoAgreement
+	}
+	if exp := registrationExpiry(&w.msg); exp == 0 {
+		to, _ := w.msg.Get(sip.HdrTo)
+		w.h.sessions.Delete(sip.NameAddrURI(to))
+	}
+	return respEdits{}, ReasonNone
+}
+
+// keyDistribution opens the proxy's copy of SK, stores it, and rewrites the
+// Key-Distribution header with the MAC (PROTOCOL.md §5.4, §5.5).
+func (w *Worker) keyDistribution(p *pending) (respEdits, Reason) {
+	m := &w.msg
+	if n := m.Count(sip.HdrKeyDistribution); n != 1 {
+		if n == 0 {
+			return respEdits{}, ReasonKeyDistMissing
+		}
+		return respEdits{}, ReasonKeyDistMalformed
+	}
+	kd, _ := m.Get(sip.HdrKeyDistribution)
+	terminal, ok1 := sip.ListParam(kd, "terminal")
+	proxyB64, ok2 := sip.ListParam(kd, "proxy")
+	kid, ok3 := sip.ListParam(kd, "kid")
+	wrapName, ok4 := sip.ListParam(kd, "wrap")
+	if !ok1 || !ok2 || !ok3 || !ok4 || len(terminal) > maxBlobB64 ||
+		len(proxyB64) > maxBlobB64 || len(kid) == 0 || len(kid) > maxKID {
+		return respEdits{}, ReasonKeyDistMalformed
+	}
+	alg, ok := skd.ParseWrapAlg(wrapName)
+	if !ok || alg != p.mech.Wrap() {
+		return respEdits{}, ReasonKeyDistMalformed
+	}
+
+	sk, r := w.openProxyCopy(p, alg, kid, proxyB64)
+	if r != ReasonNone {
+		return respEdits{}, r
+	}
+	defer clear(w.sk[:])
+	tag, r := w.regMAC(p, sk, terminal, wrapName)
+	if r != ReasonNone {
+		return respEdits{}, r
+	}
+	if r := w.storeSession(p, sk); r != ReasonNone {
+		return respEdits{}, r
+	}
+
+	line := append(w.kdLine[:0], "Key-Distribution: terminal=\""...)
+	line = append(line, terminal...)
+	line = append(line, "\", wrap="...)
+	line = append(line, wrapName...)
+	line = append(line, ", mac=\""...)
+	line = base64.StdEncoding.AppendEncode(line, tag)
+	w.kdLine = append(line, "\"\r\n"...)
+
+	w.h.ctr.registered.Add(1)
+	w.logOutcome("registered", p, ReasonNone)
+	return respEdits{keyDist: w.kdLine}, ReasonNone
+}
+
+// openProxyCopy decodes and opens the proxy's copy of SK under Ksp[kid].
+func (w *Worker) openProxyCopy(p *pending, alg skd.WrapAlg, kid, b64 []byte) ([]byte, Reason) {
+	if base64.StdEncoding.DecodedLen(len(b64)) > len(w.blob) {
+		return nil, ReasonKeyDistMalformed
+	}
+	n, err := base64.StdEncoding.Decode(w.blob[:], b64)
+	if err != nil {
+		return nil, ReasonKeyDistMalformed
+	}
+	kek, err := w.h.cfg.Keyring.KEK(kid)
+	if err != nil {
+		return nil, ReasonUnknownKID
+	}
+	op, err := w.opener(kid, kek)
+	if err != nil {
+		return nil, ReasonUnwrap
+	}
+	ad := skd.WrapAD{
+		Recipient: recipientProxy,
+		Identity:  p.identity.bytes(),
+		Realm:     p.realm.bytes(),
+		Nonce:     p.nonce.bytes(),
+		KID:       kid,
+	}
+	sk, err := op.Open(w.sk[:0], alg, &ad, w.blob[:n])
+	if err != nil || len(sk) != skd.SessionKeySize {
+		return nil, ReasonUnwrap
+	}
+	return sk, ReasonNone
+}
+
+// regMAC computes the verification word over the canonical input.
+func (w *Worker) regMAC(p *pending, sk, terminal, wrapName []byte) ([]byte, Reason) {
+	m := &w.msg
+	callID, _ := m.Get(sip.HdrCallID)
+	cseq, _ := m.Get(sip.HdrCSeq)
+	num, method, err := sip.ParseCSeq(cseq)
+	if err != nil {
+		return nil, ReasonKeyDistMalformed
+	}
+	from, _ := m.Get(sip.HdrFrom)
+	to, _ := m.Get(sip.HdrTo)
+
+	seq := strconv.AppendUint(w.seq[:0], uint64(num), 10)
+	seq = append(seq, ' ')
+	seq = append(seq, method...)
+	status := appendInt(w.status[:0], m.StatusCode())
+
+	offered := w.list[:p.nEntries]
+	for i := range offered {
+		offered[i] = p.entry(i)
+	}
+	f := skd.RegFields{
+		Protocol: "sip",
+		Status:   status,
+		TxnID:    callID,
+		Seq:      seq,
+		FromTag:  sip.Tag(from),
+		ToTag:    sip.Tag(to),
+		Nonce:    p.nonce.bytes(),
+		Chosen:   p.chosenEntry(),
+		Offered:  offered,
+		Terminal: terminal,
+		Wrap:     wrapName,
+	}
+	in, err := skd.AppendMACInput(w.macIn[:0], &f)
+	if err != nil {
+		return nil, ReasonMAC
+	}
+	w.macIn = in
+	tag, err := w.macer.Sum(w.tag[:0], p.mech, sk, in)
+	if err != nil {
+		return nil, ReasonMAC
+	}
+	return tag, ReasonNone
+}
+
+// storeSession keeps SK for the registration's lifetime, or removes it on a
+// zero expiry (de-registration).
+func (w *Worker) storeSession(p *pending, sk []byte) Reason {
+	to, _ := w.msg.Get(sip.HdrTo)
+	aor := sip.NameAddrURI(to)
+	exp := registrationExpiry(&w.msg)
+	if exp == 0 {
+		w.h.sessions.Delete(aor)
+		w.h.ctr.deregistered.Add(1)
+		return ReasonNone
+	}
+	s := keystore.Session{Mech: p.mech, Expires: w.now + exp*1e9}
+	copy(s.SK[:], sk)
+	err := w.h.sessions.Put(aor, &s)
+	clear(s.SK[:])
+	if err != nil {
+		return ReasonSessionFull
+	}
+	return ReasonNone
+}
+
+// registrationExpiry returns the granted lifetime in seconds: the first
+// Contact's expires parameter, else Expires, else the default (RFC 3261
+// §10.2.4), capped at MaxRegistrationExpiry.
+func registrationExpiry(m *sip.Message) int64 {
+	limit := int(MaxRegistrationExpiry.Seconds())
+	it := m.List(sip.HdrContact)
+	if c, ok := it.Next(); ok {
+		if v, ok := sip.Param(c, "expires"); ok {
+			if n, ok := smallUint(v, 1<<31); ok {
+				return int64(min(n, limit))
+			}
+		}
+	}
+	if v, ok := m.Get(sip.HdrExpires); ok {
+		if n, ok := smallUint(v, 1<<31); ok {
+			return int64(min(n, limit))
+		}
+	}
+	return int64(DefaultRegistrationExpiry.Seconds())
+}
+
+// opener returns the cached Opener for kid, building it on first use.
+func (w *Worker) opener(kid []byte, kek *[16]byte) (*skd.Opener, error) {
+	for i := range w.openers {
+		if o := &w.openers[i]; o.kek == kek && bytes.Equal(o.kid, kid) {
+			return o.opener, nil
+		}
+	}
+	op, err := skd.NewOpener(kek)
+	if err != nil {
+		return nil, err
+	}
+	if len(w.openers) >= maxOpeners {
+		w.openers = w.openers[:0]
+	}
+	w.openers = append(w.openers, kidOpener{kid: bytes.Clone(kid), kek: kek, opener: op})
+	return op, nil
+}
+
+// failClosed replaces a registration success the proxy cannot vouch for with
+// 500 Key Distribution Failed, so no 200 without a valid MAC reaches the
+// terminal (PROTOCOL.md §5.4).
+func (w *Worker) failClosed(out []byte, r Reason) []byte {
+	w.h.count(r)
+	w.h.ctr.local.Add(1)
+	w.logOutcome("registration failed", nil, r)
+	m := &w.msg
+	_, rest := w.topVia()
+	out = appendStatusLine(out, 500, "Key Distribution Failed")
+	topVia := false
+	for i := 0; i < m.NumHeaders(); i++ {
+		hd := m.Header(i)
+		switch hd.ID {
+		case sip.HdrVia:
+			if !topVia {
+				topVia = true
+				if len(rest) > 0 {
+					out = append(out, "Via: "...)
+					out = append(out, rest...)
+					out = append(out, "\r\n"...)
+				}
+				continue
+			}
+		case sip.HdrFrom, sip.HdrTo, sip.HdrCallID, sip.HdrCSeq:
+		default:
+			continue
+		}
+		out = append(out, hd.Line...)
+	}
+	out = append(out, "Warning: 399 sigproxy \""...)
+	out = append(out, r.String()...)
+	return append(out, "\"\r\nContent-Length: 0\r\n\r\n"...)
+}
+
+// logOutcome writes the one line per registration outcome. It never logs key
+// material: only names, the mechanism and the reason.
+func (w *Worker) logOutcome(msg string, p *pending, r Reason) {
+	level := zap.InfoLevel
+	if r != ReasonNone {
+		level = zap.WarnLevel
+	}
+	ce := w.h.log.Check(level, msg)
+	if ce == nil {
+		return
+	}
+	callID, _ := w.msg.Get(sip.HdrCallID)
+	to, _ := w.msg.Get(sip.HdrTo)
+	fields := []zap.Field{
+		zap.ByteString("aor", sip.NameAddrURI(to)),
+		zap.ByteString("call_id", callID),
+	}
+	if p != nil {
+		fields = append(fields, zap.String("mechanism", p.mech.String()),
+			zap.ByteString("identity", p.identity.bytes()))
+	}
+	if r != ReasonNone {
+		fields = append(fields, zap.String("reason", r.String()))
+	}
+	ce.Write(fields...)
+}

@@ -1,0 +1,128 @@
+package proxy
+
+import (
+	"bytes"
+	"net/netip"
+
+	"github.com/sigproxy/sigproxy/codec/sip"
+)
+
+// response relays a response to the next Via after the proxy's own (RFC 3261
+// §16.7 step 3 for a stateless proxy), running the registration steps for
+// responses to REGISTER.
+func (w *Worker) response(out []byte) ([]byte, netip.AddrPort, bool) {
+	top, rest := w.topVia()
+	if !w.isOwnVia(top) {
+		return w.drop(ReasonViaNotOurs)
+	}
+	next := rest
+	if len(next) == 0 {
+		i := w.msg.Index(sip.HdrVia, w.msg.Index(sip.HdrVia, 0)+1)
+		if i < 0 {
+			return w.drop(ReasonUnroutable)
+		}
+		next, _ = sip.NextElement(w.msg.Header(i).Value, 0)
+	} else {
+		next, _ = sip.NextElement(next, 0)
+	}
+	dst, ok := viaTarget(next)
+	if !ok {
+		return w.drop(ReasonUnroutable)
+	}
+
+	var ed respEdits
+	if w.isRegisterResponse() {
+		var fail Reason
+		ed, fail = w.registerResponse(out)
+		if fail != ReasonNone {
+			out = w.failClosed(out[:0], fail)
+			return w.sent(out, dst)
+		}
+	}
+	out = w.forwardResponse(out[:0], rest, ed)
+	return w.sent(out, dst)
+}
+
+// isOwnVia reports whether a via-parm is one the proxy wrote: its sent-by and
+// branch prefix.
+func (w *Worker) isOwnVia(elem []byte) bool {
+	via, err := sip.ParseVia(elem)
+	if err != nil || !bytes.HasPrefix(via.Branch, []byte(branchPrefix)) {
+		return false
+	}
+	hp := w.self.hostPort
+	if via.Port == 0 {
+		return false
+	}
+	host := hp[:bytes.LastIndexByte(hp, ':')]
+	port := hp[len(host)+1:]
+	var pbuf [8]byte
+	return equalFold(via.Host, host) && bytes.Equal(appendInt(pbuf[:0], via.Port), port)
+}
+
+// viaTarget is where a response goes for a via-parm: received (or the sent-by
+// host) and rport (or the sent-by port), RFC 3261 §18.2.2 and RFC 3581 §4.
+func viaTarget(elem []byte) (netip.AddrPort, bool) {
+	via, err := sip.ParseVia(elem)
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	host := via.Host
+	if len(via.Received) > 0 {
+		host = via.Received
+	}
+	port := via.Port
+	if via.RPort > 0 {
+		port = via.RPort
+	}
+	return hostPort(host, port)
+}
+
+// isRegisterResponse reports whether the CSeq method is REGISTER.
+func (w *Worker) isRegisterResponse() bool {
+	v, _ := w.msg.Get(sip.HdrCSeq)
+	_, method, err := sip.ParseCSeq(v)
+	return err == nil && bytes.Equal(method, methodRegister)
+}
+
+// respEdits says how a forwarded response differs from the one received.
+type respEdits struct {
+	securityServer []byte // add Security-Server with this value
+	keyDist        []byte // replace Key-Distribution with this header line
+}
+
+// forwardResponse writes the response without the proxy's via-parm. rest is
+// what remains of the top Via line after it.
+func (w *Worker) forwardResponse(out, rest []byte, ed respEdits) []byte {
+	m := &w.msg
+	out = append(out, m.StartLine()...)
+	topVia := false
+	for i := 0; i < m.NumHeaders(); i++ {
+		hd := m.Header(i)
+		switch hd.ID {
+		case sip.HdrVia:
+			if !topVia {
+				topVia = true
+				if len(rest) > 0 {
+					out = append(out, "Via: "...)
+					out = append(out, rest...)
+					out = append(out, "\r\n"...)
+				}
+				continue
+			}
+		case sip.HdrKeyDistribution:
+			// Only a header the proxy rewrote leaves: a copy of a key
+			// never passes through unopened.
+			out = append(out, ed.keyDist...)
+			continue
+		}
+		out = append(out, hd.Line...)
+	}
+	if ed.securityServer != nil {
+		out = append(out, "Security-Server: "...)
+		out = append(out, ed.securityServer...)
+		out = append(out, "\r\n"...)
+	}
+	out = append(out, "\r\n"...)
+	return append(out, m.Body()...)
+}

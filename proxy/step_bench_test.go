@@ -1,0 +1,98 @@
+package proxy
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/sigproxy/sigproxy/codec/sip"
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// registration holds the four registration messages as they reach the proxy,
+// recorded from a real flow so each can be replayed on its own.
+type registration struct {
+	first, challenge, second, success []byte
+}
+
+// recordRegistration runs one full registration on r and keeps the inputs.
+func recordRegistration(t testing.TB, r *rig) registration {
+	t.Helper()
+	var reg registration
+	reg.first = []byte(r.firstRegister())
+	fwd1, _ := r.step(string(reg.first), testTerminal)
+	reg.challenge = []byte(answer(fwd1, "401 Unauthorized", challenge()))
+	resp401, _ := r.step(string(reg.challenge), testSoftswitch)
+	server, _ := resp401.Get(sip.HdrSecurityServer)
+	reg.second = []byte(r.secondRegister(string(server)))
+	fwd2, _ := r.step(string(reg.second), testTerminal)
+	kd, _ := r.keyDistribution(skd.WrapAES128GCM, testKID)
+	reg.success = []byte(answer(fwd2, "200 OK",
+		"Contact: <sip:alice@127.0.0.1:40001>;expires=3600\r\n"+kd))
+	if resp, _ := r.step(string(reg.success), testSoftswitch); resp.StatusCode() != 200 {
+		t.Fatalf("recorded registration ended with %d", resp.StatusCode())
+	}
+	return reg
+}
+
+// upTo replays the messages before the success so the next 200 finds its
+// registration verified; with all it also replays the 200.
+func (reg *registration) upTo(w *Worker, out []byte, all bool) bool {
+	_, _, ok1 := w.Step(reg.first, testTerminal, out)
+	_, _, ok2 := w.Step(reg.challenge, testSoftswitch, out)
+	_, _, ok3 := w.Step(reg.second, testTerminal, out)
+	if !all {
+		return ok1 && ok2 && ok3
+	}
+	_, _, ok4 := w.Step(reg.success, testSoftswitch, out)
+	return ok1 && ok2 && ok3 && ok4
+}
+
+// BenchmarkStep measures the whole per-message step (parse, decide, rewrite
+// into the output buffer) for each registration message. The first REGISTER,
+// the 401 and the second REGISTER leave state the same message can meet again,
+// so they repeat directly; the 200 consumes its registration, so the state is
+// rebuilt outside the timer.
+func BenchmarkStep(b *testing.B) {
+	r := newRig(b)
+	reg := recordRegistration(b, r)
+	for _, m := range []struct {
+		name string
+		pkt  []byte
+		src  netip.AddrPort
+	}{
+		{"first_register", reg.first, testTerminal},
+		{"challenge_401", reg.challenge, testSoftswitch},
+		{"second_register", reg.second, testTerminal},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			reg.upTo(r.w, r.out, false)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(m.pkt)))
+			for b.Loop() {
+				if _, _, ok := r.w.Step(m.pkt, m.src, r.out); !ok {
+					b.Fatal("message dropped")
+				}
+			}
+		})
+	}
+	b.Run("success_200", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(reg.success)))
+		for b.Loop() {
+			b.StopTimer()
+			reg.upTo(r.w, r.out, false)
+			b.StartTimer()
+			if _, _, ok := r.w.Step(reg.success, testSoftswitch, r.out); !ok {
+				b.Fatal("message dropped")
+			}
+		}
+	})
+	b.Run("registration", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !reg.upTo(r.w, r.out, true) {
+				b.Fatal("a message was dropped")
+			}
+		}
+	})
+}

@@ -1,0 +1,85 @@
+package proxy
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/sigproxy/sigproxy/codec/sip"
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// Worker is one event loop's view of a Handler: the parsed message and the
+// scratch space the per-message step reuses. A Worker is not safe for
+// concurrent use.
+type Worker struct {
+	h     *Handler
+	self  *selfAddr
+	msg   sip.Message
+	now   int64
+	macer *skd.MACer
+
+	openers []kidOpener
+
+	// Scratch reused on every message; sized for the limits in pending.go.
+	list    [skd.MaxOffered][]byte
+	offers  [skd.MaxOffered]skd.Offer
+	macIn   []byte
+	salvage []byte
+	sk      [skd.SessionKeySize]byte
+	blob    [128]byte
+	tag     [64]byte
+	tagB64  [96]byte
+	seq     [64]byte
+	status  [8]byte
+	server  []byte
+	kdLine  []byte
+	addrBuf [64]byte
+}
+
+// kidOpener caches an Opener for one proxy key id; building the ciphers is
+// the costly part of unwrapping.
+type kidOpener struct {
+	kid    []byte
+	kek    *[16]byte
+	opener *skd.Opener
+}
+
+// NewWorker returns a Worker for one event loop.
+func (h *Handler) NewWorker() *Worker {
+	return &Worker{h: h, macer: skd.NewMACer(), macIn: make([]byte, 0, 4096),
+		salvage: make([]byte, 0, 5*maxSalvageLine),
+		server:  make([]byte, 0, maxOffer), kdLine: make([]byte, 0, 512)}
+}
+
+// Step handles one datagram received from src. It appends the datagram to
+// send to out[:0] and returns it with its destination; ok is false when the
+// message is dropped. Step never sends anything itself.
+func (w *Worker) Step(pkt []byte, src netip.AddrPort, out []byte) (res []byte, dst netip.AddrPort, ok bool) {
+	w.h.ctr.in.Add(1)
+	w.self = w.h.self.Load()
+	if w.self == nil {
+		return nil, dst, false
+	}
+	w.now = time.Now().UnixNano()
+	out = out[:0]
+
+	if err := w.msg.Parse(pkt); err != nil {
+		return w.malformed(pkt, src, out, err)
+	}
+	if w.msg.IsRequest() {
+		return w.request(src, out)
+	}
+	return w.response(out)
+}
+
+// sent counts a datagram that Step hands back for sending.
+func (w *Worker) sent(out []byte, dst netip.AddrPort) ([]byte, netip.AddrPort, bool) {
+	w.h.ctr.out.Add(1)
+	return out, dst, true
+}
+
+// drop counts a dropped message.
+func (w *Worker) drop(r Reason) ([]byte, netip.AddrPort, bool) {
+	w.h.count(r)
+	return nil, netip.AddrPort{}, false
+}
