@@ -12,8 +12,9 @@ const maxSalvageLine = 1024
 
 // salvageRequest scans a request that failed to parse for the headers a
 // response needs (RFC 3261 §8.2.6.2) and copies them, CRLF-terminated, into
-// w.salvage. It reports false unless Via, From, To, Call-ID and CSeq were all
-// found on well-formed lines.
+// w.salvage. It reports false when no Via was found: the response copies
+// whatever of From, To, Call-ID and CSeq is there, since RFC 4475 §3.1.2 and
+// §3.3 expect a 400 even for a request that lacks some of them.
 func (w *Worker) salvageRequest(pkt []byte) bool {
 	w.salvage = w.salvage[:0]
 	var seen [5]bool
@@ -36,7 +37,7 @@ func (w *Worker) salvageRequest(pkt []byte) bool {
 		w.salvage = append(w.salvage, line...)
 		w.salvage = append(w.salvage, "\r\n"...)
 	}
-	return seen == [5]bool{true, true, true, true, true}
+	return seen[0]
 }
 
 // salvageSlot numbers the headers a response copies; -1 for the others.
