@@ -1,0 +1,73 @@
+// Command softswitch runs the reference SIP registrar (package tools/softswitch) until
+// SIGINT or SIGTERM.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/sigproxy/sigproxy/tools/softswitch"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "softswitch:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("softswitch", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:5070", "UDP address to listen on")
+	ac := fs.String("ac", "http://127.0.0.1:8740", "authentication center base URL")
+	realm := fs.String("realm", softswitch.DefaultRealm, "digest realm")
+	digest := fs.String("digest", "SHA-256,MD5",
+		"digest algorithms offered, in order (SIPp 3.6 needs MD5)")
+	mechs := fs.String("mechanisms", "hmac-sha256,ascon128a-v12",
+		"RFC 3329 mechanisms supported in direct mode")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(*level)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	supported, err := softswitch.ParseMechanisms(*mechs)
+	if err != nil {
+		return err
+	}
+	srv, err := softswitch.New(softswitch.Config{
+		Listen: *listen, ACURL: *ac, Realm: *realm,
+		DigestAlgorithms: strings.Split(*digest, ","), Mechanisms: supported, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	log.Info("stopping", zap.Any("stats", srv.Stats()))
+	return srv.Close()
+}
+
+func newLogger(level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	return cfg.Build()
+}

@@ -1,0 +1,34 @@
+// Package softswitch is the reference SIP registrar that sigproxy's system tests and
+// demo run against. It is a test role, not the product: it favours plain, readable code
+// over speed and may allocate per message.
+//
+// The registrar speaks the wire profile of docs/PROTOCOL.md over UDP. It asks the
+// authentication center (package authcenter) for an authentication vector, challenges
+// the terminal with HTTP Digest (RFC 7616, one WWW-Authenticate per configured
+// algorithm, same nonce), checks the digest response in constant time and answers the
+// authenticated REGISTER with 200 OK carrying the wrapped session key.
+//
+// Three modes are told apart per REGISTER:
+//
+//   - proxy mode: the top Path URI carries a wrap parameter (sigproxy added it). The
+//     proxy id is the user part of that URI. The 200 carries
+//     Key-Distribution: terminal="..", proxy="..", kid=K, wrap=W for the proxy to open.
+//   - direct mode: no such Path, but the REGISTER carries Security-Client (RFC 3329).
+//     The registrar does the proxy's part itself: it chooses the mechanism
+//     (PROTOCOL.md §2), sends Security-Server on the 401, checks Security-Verify and
+//     Security-Client on the second REGISTER (494 on mismatch) and MACs the 200
+//     (PROTOCOL.md §5.5) with the session key the AC hands it in the clear.
+//   - plain mode: neither. Ordinary digest registration, no Key-Distribution. SIPp and
+//     ordinary SIP clients register this way.
+//
+// State is bounded: pending authentication vectors (nonce -> vector, with expiry and a
+// cap, oldest evicted first), completed transactions kept for retransmissions
+// (RFC 3261 §17.2.2), and bindings (address of record -> contacts, with a cap).
+//
+// Limitation: responses go to the top Via's received/rport or sent-by IP literal only;
+// a sent-by host name is not resolved (RFC 3263), the source address is used instead,
+// since a test registrar has no business doing DNS.
+//
+// Limitation: the registrar does not authorize one user to register another's address
+// of record: the To URI user must equal the digest username.
+package softswitch

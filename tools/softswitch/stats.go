@@ -1,0 +1,62 @@
+package softswitch
+
+import "sync/atomic"
+
+// Stats counts the registrar's outcomes since Start. Tests read it to check what
+// happened; each counter names the response or event it counts.
+type Stats struct {
+	Requests         uint64 // REGISTER requests handled (retransmissions excluded)
+	Challenged       uint64 // 401 sent
+	Registered       uint64 // 200 adding or refreshing at least one binding
+	Deregistered     uint64 // 200 removing bindings (Expires 0 or Contact *)
+	Queried          uint64 // 200 to a REGISTER without Contact
+	KeysDistributed  uint64 // 200 carrying Key-Distribution
+	Forbidden        uint64 // 403: unknown subscriber or proxy, wrong digest
+	Refused          uint64 // 494: no acceptable mechanism, Security-* mismatch
+	IntervalTooBrief uint64 // 423
+	BadRequests      uint64 // 400 and 420
+	Unavailable      uint64 // 503: AC unreachable or misbehaving, binding table full
+	OutOfOrder       uint64 // 500: Call-ID/CSeq not above the stored binding's
+	KeyFailures      uint64 // 500: the Key-Distribution (MAC input, MAC) could not be built
+	StaleNonces      uint64 // credentials for a nonce no longer (or never) pending
+	SuccessReports   uint64 // successes reported to the AC
+	SuccessFailures  uint64 // success reports the AC did not take
+	Options          uint64 // OPTIONS answered
+	NotAllowed       uint64 // 405 to other methods
+	Retransmissions  uint64 // retransmitted requests absorbed by a transaction
+	Malformed        uint64 // datagrams dropped as unparseable
+	EvictedVectors   uint64 // live challenge vectors evicted because the cap was hit
+	PendingVectors   int    // challenge vectors outstanding now
+	Bindings         int    // contacts registered now
+}
+
+type counters struct {
+	requests, challenged, registered, deregistered, queried, keys atomic.Uint64
+	forbidden, refused, tooBrief, badRequests, unavailable        atomic.Uint64
+	outOfOrder, keyFailures, stale, successes, successFailures    atomic.Uint64
+	options                                                       atomic.Uint64
+	notAllowed, retransmissions, malformed, evicted               atomic.Uint64
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	c := &s.stats
+	st := Stats{
+		Requests: c.requests.Load(), Challenged: c.challenged.Load(),
+		Registered: c.registered.Load(), Deregistered: c.deregistered.Load(),
+		Queried: c.queried.Load(), KeysDistributed: c.keys.Load(),
+		Forbidden: c.forbidden.Load(), Refused: c.refused.Load(),
+		IntervalTooBrief: c.tooBrief.Load(), BadRequests: c.badRequests.Load(),
+		Unavailable: c.unavailable.Load(), OutOfOrder: c.outOfOrder.Load(),
+		KeyFailures: c.keyFailures.Load(),
+		StaleNonces: c.stale.Load(), SuccessReports: c.successes.Load(),
+		SuccessFailures: c.successFailures.Load(), Options: c.options.Load(),
+		NotAllowed: c.notAllowed.Load(), Retransmissions: c.retransmissions.Load(),
+		Malformed: c.malformed.Load(), EvictedVectors: c.evicted.Load(),
+	}
+	s.mu.Lock()
+	st.PendingVectors = s.pending.len()
+	st.Bindings = s.bindings.len()
+	s.mu.Unlock()
+	return st
+}
