@@ -31,7 +31,7 @@ func ListParam(v []byte, name string) (value []byte, ok bool) {
 func listParam(v []byte, i int, name string) ([]byte, bool) {
 	for n := 0; n < MaxParams && i < len(v); n++ {
 		a, next := nextAuthParam(v, i)
-		if a.eq && eqFold(a.name, name) {
+		if !a.bad && eqFold(a.name, name) {
 			return unquote(a.value), true
 		}
 		i = next

@@ -91,21 +91,25 @@ var compactIDs = [256]HeaderID{
 // "Request-Disposition"); longer names are HdrOther without a look.
 const maxNameLen = 19
 
-type namedID struct {
-	lower string
-	id    HeaderID
+// nameHash maps a lower-case long name to a slot of nameSlots. The length,
+// first and last byte tell all known names apart, and these multipliers
+// spread them without collisions over 128 slots (TestLookupHeader checks
+// every name, so a new name that collides fails it).
+func nameHash(n int, first, last byte) uint8 {
+	return uint8((n*20 + int(first) + int(last)*42) & 127)
 }
 
-// byLen lists the lower-case long names by length. Lookup compares at most
-// four candidates, and a mismatch usually shows at the first byte.
-var byLen = makeByLen()
+// nameSlots holds at most one candidate ID per hash; lowerNames holds the
+// lower-case long names to confirm it.
+var nameSlots, lowerNames = makeNameSlots()
 
-func makeByLen() (t [maxNameLen + 1][]namedID) {
+func makeNameSlots() (slots [128]HeaderID, names [hdrCount]string) {
 	for id := HdrVia; id < hdrCount; id++ {
-		name := hdrNames[id]
-		t[len(name)] = append(t[len(name)], namedID{strings.ToLower(name), id})
+		n := strings.ToLower(hdrNames[id])
+		names[id] = n
+		slots[nameHash(len(n), n[0], n[len(n)-1])] = id
 	}
-	return t
+	return slots, names
 }
 
 // LookupHeader maps a header name in any case, long or compact form, to its
@@ -114,13 +118,12 @@ func LookupHeader(name []byte) HeaderID {
 	switch {
 	case len(name) == 1:
 		return compactIDs[lower(name[0])]
-	case len(name) > maxNameLen:
+	case len(name) == 0 || len(name) > maxNameLen:
 		return HdrOther
 	}
-	for _, c := range byLen[len(name)] {
-		if eqLower(name, c.lower) {
-			return c.id
-		}
+	id := nameSlots[nameHash(len(name), lower(name[0]), lower(name[len(name)-1]))]
+	if id != HdrOther && eqLower(name, lowerNames[id]) {
+		return id
 	}
 	return HdrOther
 }

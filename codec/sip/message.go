@@ -1,7 +1,5 @@
 package sip
 
-import "bytes"
-
 // hdr is one header field as offsets into the buffer. Offsets fit in uint16
 // because a message is at most MaxMessageSize bytes.
 type hdr struct {
@@ -101,7 +99,10 @@ func (m *Message) parseHeaders(pos int) (int, error) {
 		case '\n':
 			return pos + 1, nil
 		case '\r':
-			if pos+1 < len(buf) && buf[pos+1] == '\n' {
+			switch {
+			case pos+1 == len(buf):
+				return 0, ErrTruncated
+			case buf[pos+1] == '\n':
 				return pos + 2, nil
 			}
 			return 0, ErrBadHeader
@@ -129,7 +130,10 @@ func (m *Message) parseHeader(pos int) (int, error) {
 	for i < len(buf) && (buf[i] == ' ' || buf[i] == '\t') {
 		i++
 	}
-	if i == len(buf) || buf[i] != ':' {
+	if i == len(buf) {
+		return 0, ErrTruncated
+	}
+	if buf[i] != ':' {
 		return 0, ErrBadHeader
 	}
 	end, err := lineEnd(buf, i+1, pos)
@@ -159,16 +163,14 @@ func (m *Message) parseHeader(pos int) (int, error) {
 // rejected, so no two readers can split the header section differently.
 func lineEnd(buf []byte, i, start int) (int, error) {
 	for {
-		nl := bytes.IndexByte(buf[i:], '\n')
-		if nl < 0 {
+		e, bareCR := nextLF(buf, i)
+		if e < 0 {
 			return 0, ErrTruncated
 		}
-		e := i + nl
 		if e+1-start > MaxLineLength {
 			return 0, ErrLineTooLong
 		}
-		content := buf[i:e]
-		if cr := bytes.IndexByte(content, '\r'); cr >= 0 && cr != len(content)-1 {
+		if bareCR {
 			return 0, ErrBadHeader
 		}
 		i = e + 1

@@ -76,44 +76,46 @@ func checkNameAddr(v []byte) error {
 	return checkParams(v, i)
 }
 
-// angleURI checks "<" addr-spec ">" at v[i] and returns the index after '>'.
+// angleURI checks "<" addr-spec ">" at v[i] in one pass and returns the
+// index after '>'.
 func angleURI(v []byte, i int) (int, error) {
-	k := indexByteFrom(v, i+1, '>')
-	if k < 0 || !isAbsoluteURI(v[i+1:k]) {
+	j := skipClass(v, i+1, cURI)
+	if j == len(v) || v[j] != '>' || !hasScheme(v[i+1:j]) {
 		return 0, ErrBadNameAddr
 	}
-	return k + 1, nil
+	return j + 1, nil
 }
 
 // addrSpec checks an addr-spec without <...> at v[i], which ends at LWS or
 // ';', and returns the index after it.
 func addrSpec(v []byte, i int) (int, error) {
 	j := i
-	for j < len(v) && v[j] != ';' && class[v[j]]&cLWS == 0 {
-		if v[j] == '?' || v[j] == ',' {
-			return 0, ErrBadNameAddr
+	for ; j < len(v) && v[j] != ';'; j++ {
+		if class[v[j]]&cURI == 0 || v[j] == '?' || v[j] == ',' {
+			break
 		}
-		j++
 	}
-	if !isAbsoluteURI(v[i:j]) {
+	if j < len(v) && v[j] != ';' && class[v[j]]&cLWS == 0 || !hasScheme(v[i:j]) {
 		return 0, ErrBadNameAddr
 	}
 	return j, nil
 }
 
-// isAbsoluteURI reports whether u is scheme ":" followed by URI characters
-// only (no white space, '<', '>', '"'), the shape every addr-spec has.
-func isAbsoluteURI(u []byte) bool {
-	colon := bytes.IndexByte(u, ':')
-	if colon < 0 || !isScheme(u[:colon]) {
+// hasScheme reports whether u starts with scheme ":" (RFC 3986 §3.1:
+// ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )).
+func hasScheme(u []byte) bool {
+	if len(u) == 0 || lower(u[0])-'a' >= 26 {
 		return false
 	}
-	for _, c := range u[colon+1:] {
-		if class[c]&cURI == 0 {
+	for _, c := range u[1:] {
+		if c == ':' {
+			return true
+		}
+		if class[c]&cHost == 0 && c != '+' {
 			return false
 		}
 	}
-	return true
+	return false
 }
 
 // isDisplayTokens reports whether b is *(token LWS): tokens and white space.

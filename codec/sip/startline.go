@@ -101,19 +101,13 @@ func (m *Message) parseRequestLine(pos int, line []byte) error {
 // without a headers component, which RFC 3261 §19.1.1 (Table 1) does not
 // allow in a Request-URI (RFC 4475 escruri).
 func checkRequestURI(uri []byte) error {
-	for _, c := range uri {
-		if class[c]&cURI == 0 {
-			return ErrBadURI
-		}
-	}
-	colon := bytes.IndexByte(uri, ':')
-	if colon < 0 || !isScheme(uri[:colon]) {
+	if skipClass(uri, 0, cURI) != len(uri) || !hasScheme(uri) {
 		return ErrBadURI
 	}
-	if !isSIPScheme(uri[:colon]) {
+	if len(uri) < 4 || lower(uri[0]) != 's' || !isSIPScheme(uri[:bytes.IndexByte(uri, ':')]) {
 		return nil
 	}
-	_, q, err := parseURI(uri)
+	_, q, err := parseSIPURI(uri)
 	if err != nil {
 		return err
 	}
@@ -121,19 +115,6 @@ func checkRequestURI(uri []byte) error {
 		return ErrBadURI
 	}
 	return nil
-}
-
-// isScheme reports whether b is ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
-func isScheme(b []byte) bool {
-	if len(b) == 0 || lower(b[0])-'a' >= 26 {
-		return false
-	}
-	for _, c := range b[1:] {
-		if class[c]&cHost == 0 && c != '+' {
-			return false
-		}
-	}
-	return true
 }
 
 func isSIPScheme(b []byte) bool { return eqLower(b, "sip") || eqLower(b, "sips") }

@@ -25,18 +25,17 @@ const maxPort = 65535
 // Limitation: the password of a user:password userinfo is dropped, and
 // user, parameter and header characters are not checked one by one.
 func ParseURI(b []byte) (URI, error) {
-	u, _, err := parseURI(b)
+	if skipClass(b, 0, cURI) != len(b) {
+		return URI{}, ErrBadURI
+	}
+	u, _, err := parseSIPURI(b)
 	return u, err
 }
 
-// parseURI is ParseURI that also returns the index of '?' (-1 without).
-func parseURI(b []byte) (URI, int, error) {
+// parseSIPURI is ParseURI without the character check; it also returns the
+// index of '?' (-1 without).
+func parseSIPURI(b []byte) (URI, int, error) {
 	var u URI
-	for _, c := range b {
-		if class[c]&cURI == 0 {
-			return URI{}, -1, ErrBadURI
-		}
-	}
 	colon := bytes.IndexByte(b, ':')
 	if colon < 0 || !isSIPScheme(b[:colon]) {
 		return URI{}, -1, ErrBadURI

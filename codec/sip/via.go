@@ -52,6 +52,9 @@ func ParseVia(elem []byte) (Via, error) {
 // sentProtocol reads "SIP" SLASH "2.0" SLASH transport (SLASH = SWS "/" SWS)
 // and returns the index after the transport.
 func sentProtocol(b []byte, v *Via) (int, bool) {
+	if len(b) > 8 && eqLower(b[:8], "sip/2.0/") {
+		return transport(b, 8, v)
+	}
 	i := skipLWS(b, 0)
 	j := skipClass(b, i, cToken)
 	if !eqLower(b[i:j], "sip") {
@@ -67,6 +70,11 @@ func sentProtocol(b []byte, v *Via) (int, bool) {
 	if k = slash(b, k); k < 0 {
 		return 0, false
 	}
+	return transport(b, k, v)
+}
+
+// transport reads the transport token at b[k].
+func transport(b []byte, k int, v *Via) (int, bool) {
 	t := skipClass(b, k, cToken)
 	if t == k {
 		return 0, false
@@ -85,9 +93,8 @@ func slash(b []byte, i int) int {
 }
 
 // viaParams checks the via-params from the ';' at b[i] and fills branch,
-// received and rport; the first occurrence of each counts.
+// received and rport.
 func viaParams(b []byte, i int, v *Via) error {
-	var seenBranch, seenRecv bool
 	for n := 0; i < len(b); n++ {
 		if b[i] != ';' {
 			return ErrBadVia
@@ -99,27 +106,34 @@ func viaParams(b []byte, i int, v *Via) error {
 		if checkParam(p) != nil {
 			return ErrBadVia
 		}
-		switch {
-		case eqLower(p.name, "branch"):
-			if !p.eq || !isToken(p.value) {
-				return ErrBadVia
-			}
-			if !seenBranch {
-				v.Branch, seenBranch = p.value, true
-			}
-		case eqLower(p.name, "received"):
-			if !p.eq || !validIPAddr(p.value) {
-				return ErrBadVia
-			}
-			if !seenRecv {
-				v.Received, seenRecv = p.value, true
-			}
-		case eqLower(p.name, "rport"):
-			if err := viaRPort(p, v); err != nil {
-				return err
-			}
+		if err := viaParam(p, v); err != nil {
+			return err
 		}
 		i = next
+	}
+	return nil
+}
+
+// viaParam checks one via-param and records branch, received and rport;
+// the first occurrence of each counts.
+func viaParam(p param, v *Via) error {
+	switch {
+	case eqLower(p.name, "branch"):
+		if !p.eq || !isToken(p.value) {
+			return ErrBadVia
+		}
+		if v.Branch == nil {
+			v.Branch = p.value
+		}
+	case eqLower(p.name, "received"):
+		if !p.eq || !validIPAddr(p.value) {
+			return ErrBadVia
+		}
+		if v.Received == nil {
+			v.Received = p.value
+		}
+	case eqLower(p.name, "rport"):
+		return viaRPort(p, v)
 	}
 	return nil
 }

@@ -1,0 +1,157 @@
+package sip
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics, that a message it accepts
+// parses again to the same result, and that every view lies in the buffer.
+func FuzzParse(f *testing.F) {
+	f.Add(benchRegister)
+	f.Add(bench200)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m Message
+		if err := m.Parse(b); err != nil {
+			if m.NumHeaders() > MaxHeaders {
+				t.Fatalf("%d headers after error", m.NumHeaders())
+			}
+			return
+		}
+		checkViews(t, &m, b)
+		var again Message
+		if err := again.Parse(bytes.Clone(b)); err != nil {
+			t.Fatalf("second parse: %v", err)
+		}
+		if again.NumHeaders() != m.NumHeaders() || !bytes.Equal(again.StartLine(), m.StartLine()) ||
+			!bytes.Equal(again.Body(), m.Body()) || again.StatusCode() != m.StatusCode() {
+			t.Fatal("second parse differs")
+		}
+		for id := HdrOther; id < hdrCount; id++ {
+			it := m.List(id)
+			for e, ok := it.Next(); ok; e, ok = it.Next() {
+				if !inside(b, e) || len(e) == 0 {
+					t.Fatalf("element %q outside the buffer or empty", e)
+				}
+			}
+		}
+	})
+}
+
+func checkViews(t *testing.T, m *Message, b []byte) {
+	t.Helper()
+	if !inside(b, m.StartLine()) || !inside(b, m.Body()) || !inside(b, m.Method()) ||
+		!inside(b, m.RequestURI()) || !inside(b, m.Reason()) {
+		t.Fatal("start line or body outside the buffer")
+	}
+	if m.IsRequest() == (m.StatusCode() != 0) {
+		t.Fatalf("request %v with status %d", m.IsRequest(), m.StatusCode())
+	}
+	for i := 0; i < m.NumHeaders(); i++ {
+		h := m.Header(i)
+		if !inside(b, h.Line) || !inside(h.Line, h.Value) || !inside(h.Line, h.Name) ||
+			len(h.Name) == 0 || LookupHeader(h.Name) != h.ID {
+			t.Fatalf("header %d: %+v", i, h)
+		}
+		if v, ok := m.Get(h.ID); !ok || !inside(b, v) {
+			t.Fatalf("Get(%v) fails for a present header", h.ID)
+		}
+	}
+	for _, id := range mandatory {
+		if _, ok := m.Get(id); !ok {
+			t.Fatalf("accepted without %v", id)
+		}
+	}
+}
+
+// FuzzVia checks ParseVia's views and ranges, and that rewriting a good
+// via-parm with received and rport gives one that parses to the same host.
+func FuzzVia(f *testing.F) {
+	f.Add([]byte("SIP/2.0/UDP 127.0.0.1:40001;branch=z9hG4bK.t1;rport"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := ParseVia(b)
+		if err != nil {
+			if !errors.Is(err, ErrBadVia) && !errors.Is(err, ErrTooManyParams) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		for _, s := range [][]byte{v.Transport, v.Host, v.Branch, v.Received, v.Params} {
+			if !inside(b, s) {
+				t.Fatal("view outside the input")
+			}
+		}
+		if len(v.Host) == 0 || len(v.Transport) == 0 || v.Port < 0 || v.Port > maxPort ||
+			v.RPort < 0 || v.RPort > maxPort || v.RPort != 0 && !v.HasRPort {
+			t.Fatalf("bad fields %+v", v)
+		}
+		out := AppendViaReceived(nil, b, []byte("192.0.2.1"), 5060)
+		w, err := ParseVia(out)
+		if err != nil || !bytes.Equal(w.Host, v.Host) || string(w.Received) != "192.0.2.1" ||
+			w.HasRPort != v.HasRPort || w.HasRPort && w.RPort != 5060 {
+			t.Fatalf("rewrite %q -> %q: %+v %v", b, out, w, err)
+		}
+	})
+}
+
+// FuzzMechanism checks ParseMechanism's error contract and views.
+func FuzzMechanism(f *testing.F) {
+	f.Add([]byte("ascon128a-v12;q=0.9"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseMechanism(b)
+		switch {
+		case err == nil, errors.Is(err, ErrBadQValue), errors.Is(err, ErrBadParam),
+			errors.Is(err, ErrTooManyParams):
+			if len(m.Name) == 0 || !bytes.HasPrefix(m.Raw, m.Name) ||
+				!bytes.HasSuffix(m.Raw, m.Params) || !inside(b, m.Raw) {
+				t.Fatalf("fields %+v for %q", m, b)
+			}
+		case errors.Is(err, ErrBadMechanism):
+			if m.Name != nil {
+				t.Fatalf("name %q with ErrBadMechanism", m.Name)
+			}
+		default:
+			t.Fatalf("unexpected error %v", err)
+		}
+		if m.Q < -1 || m.Q > 1000 || err != nil && m.Q != -1 {
+			t.Fatalf("Q = %d with err %v", m.Q, err)
+		}
+		if _, ok := Param(m.Params, "q"); err == nil && !ok && m.Q != -1 {
+			t.Fatalf("Q = %d without a q parameter", m.Q)
+		}
+	})
+}
+
+// FuzzAuthParam checks that the auth helpers return views into the input
+// and that a value CheckAuth accepts yields each of its parameter names.
+func FuzzAuthParam(f *testing.F) {
+	f.Add([]byte(digestAuth))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if s := AuthScheme(b); !inside(b, s) || !IsToken(s) && len(s) > 0 {
+			t.Fatalf("scheme %q", s)
+		}
+		for _, name := range []string{"username", "realm", "nonce", "response", "q", ""} {
+			if v, ok := AuthParam(b, name); !inside(b, v) || v != nil && !ok {
+				t.Fatalf("AuthParam(%q) = %q %v", name, v, ok)
+			}
+			if v, _ := ListParam(b, name); !inside(b, v) {
+				t.Fatalf("ListParam(%q) = %q", name, v)
+			}
+		}
+		if err := CheckAuth(b); err != nil {
+			if !errors.Is(err, ErrBadAuth) && !errors.Is(err, ErrTooManyParams) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		i := skipClass(b, skipLWS(b, 0), cToken)
+		for n := 0; i < len(b); n++ {
+			p, next := nextAuthParam(b, i)
+			if _, ok := AuthParam(b, string(p.name)); !ok {
+				t.Fatalf("CheckAuth accepted %q but AuthParam misses %q", b, p.name)
+			}
+			i = next
+		}
+	})
+}
