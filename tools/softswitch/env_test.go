@@ -237,7 +237,8 @@ func authorization(t *testing.T, kc []byte, nonce string, d digest) string {
 	if d.qop {
 		qop, nc, cnonce = "auth", "00000001", "0a4f113b"
 	}
-	resp, err := skd.DigestResponse(strings.TrimSuffix(alg, "-sess"), ha1, nonce, "REGISTER", d.uri, qop, nc, cnonce)
+	resp, err := skd.DigestResponse(strings.TrimSuffix(alg, "-sess"), ha1, nonce, "REGISTER",
+		d.uri, qop, nc, cnonce)
 	if err != nil {
 		t.Fatalf("DigestResponse: %v", err)
 	}

@@ -394,7 +394,8 @@ func TestRetransmittedRegister(t *testing.T) {
 
 func TestResponseHeaders(t *testing.T) {
 	e := newEnv(t, Config{})
-	lower := "SIP/2.0/UDP 127.0.0.1:40009;branch=z9hG4bK.low, SIP/2.0/TCP 127.0.0.1:40010;branch=z9hG4bK.x"
+	lower := "SIP/2.0/UDP 127.0.0.1:40009;branch=z9hG4bK.low, " +
+		"SIP/2.0/TCP 127.0.0.1:40010;branch=z9hG4bK.x"
 	r := reg{user: "kate", callID: "hdrs", viaRPort: true, branch: "z9hG4bK.top",
 		lowerVias: []string{lower}, toTag: "given"}
 	e.send(e.build(r))
