@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -111,35 +110,12 @@ func (o options) config(log *zap.Logger) (proxy.Config, error) {
 		}
 		cfg.Mechanisms = append(cfg.Mechanisms, m)
 	}
-	cfg.Keyring, err = loadKeyring(o.keys, o.masterKey, o.proxyID)
+	cfg.Keyring, err = keystore.LoadProxyKeyring(o.keys, o.masterKey, o.proxyID)
 	if err != nil {
-		return cfg, err
+		return cfg, fmt.Errorf("proxy keys: %w", err)
 	}
 	cfg.ProxyID, cfg.EventLoops, cfg.Logger = o.proxyID, o.loops, log
 	return cfg, nil
-}
-
-// loadKeyring opens the sealed key file and checks it belongs to this proxy.
-func loadKeyring(path, masterPath, proxyID string) (*keystore.Keyring, error) {
-	master, err := keystore.LoadOrCreateMasterKey(masterPath)
-	if err != nil {
-		return nil, fmt.Errorf("master key: %w", err)
-	}
-	sealer, err := keystore.NewSealer(master)
-	if err != nil {
-		return nil, err
-	}
-	id, keys, err := keystore.ReadProxyKeyFile(path, sealer)
-	if err != nil {
-		return nil, fmt.Errorf("key file %s: %w", path, err)
-	}
-	if id != proxyID {
-		return nil, fmt.Errorf("key file %s is for proxy %q, not %q", path, id, proxyID)
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("key file holds no keys")
-	}
-	return keystore.NewKeyring(keys)
 }
 
 func newLogger(level, format string) (*zap.Logger, error) {

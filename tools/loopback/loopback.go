@@ -1,0 +1,229 @@
+// Package loopback starts the whole sigproxy system on 127.0.0.1 in one
+// process: the authentication center with a sealed on-disk store, the
+// softswitch, and the proxy, wired the way an operator would wire them (keys
+// provisioned and exported through the same functions the commands use). The
+// demo, the system tests and the load generator start from here.
+package loopback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sigproxy/sigproxy/keystore"
+	"github.com/sigproxy/sigproxy/proxy"
+	"github.com/sigproxy/sigproxy/tools/authcenter"
+	"github.com/sigproxy/sigproxy/tools/softswitch"
+)
+
+// stopTimeout bounds the proxy's shutdown in Close.
+const stopTimeout = 5 * time.Second
+
+// Defaults of Options.
+const (
+	DefaultRealm   = "sigproxy.test"
+	DefaultProxyID = "sp1"
+)
+
+// Options configures a System. Zero values take the defaults.
+type Options struct {
+	// Dir holds the AC's store, the master keys and the proxy key file. Empty
+	// means a temporary directory removed by Close.
+	Dir string
+	// Realm is the digest realm (DefaultRealm).
+	Realm string
+	// ProxyID is the proxy's name at the AC (DefaultProxyID).
+	ProxyID string
+	// Subscribers names the identities to provision with fresh keys Kc.
+	Subscribers []string
+	// DigestAlgorithms are what the softswitch offers (its default when nil).
+	DigestAlgorithms []string
+	// EventLoops is the proxy's number of event loops (1 when zero).
+	EventLoops int
+	// Logger receives every component's logs (no logging when nil).
+	Logger *zap.Logger
+}
+
+// System is a running authentication center, softswitch and proxy.
+type System struct {
+	Dir        string
+	AC         *authcenter.Server
+	Softswitch *softswitch.Server
+	Proxy      *proxy.Server
+
+	tempDir bool
+	store   keystore.SubscriberStore
+	kc      map[string][]byte
+}
+
+// Start provisions the keys and starts the three components. On error
+// everything already started is stopped.
+func Start(ctx context.Context, opt Options) (sys *System, err error) {
+	opt = opt.withDefaults()
+	sys = &System{Dir: opt.Dir, kc: make(map[string][]byte)}
+	if sys.Dir == "" {
+		if sys.Dir, err = os.MkdirTemp("", "sigproxy-"); err != nil {
+			return nil, err
+		}
+		sys.tempDir = true
+	}
+	defer func() {
+		if err != nil {
+			sys.Close()
+			sys = nil
+		}
+	}()
+	if err = sys.provision(opt); err != nil {
+		return sys, err
+	}
+	if err = sys.startAC(opt); err != nil {
+		return sys, err
+	}
+	if err = sys.startSoftswitch(opt); err != nil {
+		return sys, err
+	}
+	return sys, sys.startProxy(ctx, opt)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Realm == "" {
+		o.Realm = DefaultRealm
+	}
+	if o.ProxyID == "" {
+		o.ProxyID = DefaultProxyID
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	return o
+}
+
+func (s *System) path(name string) string { return filepath.Join(s.Dir, name) }
+
+// provision creates the AC's store with the subscribers and a proxy key, and
+// exports that key to the proxy's sealed key file.
+func (s *System) provision(opt Options) error {
+	store, err := authcenter.OpenStore(s.path("ac.db"), s.path("ac-master.key"))
+	if err != nil {
+		return fmt.Errorf("loopback: AC store: %w", err)
+	}
+	s.store = store
+	subs, err := authcenter.AddSubscribers(store, opt.Subscribers, nil)
+	if err != nil {
+		return fmt.Errorf("loopback: subscribers: %w", err)
+	}
+	for _, sub := range subs {
+		s.kc[sub.Identity] = sub.Kc
+	}
+	if _, err := authcenter.AddProxyKey(store, opt.ProxyID, "", nil); err != nil {
+		return fmt.Errorf("loopback: proxy key: %w", err)
+	}
+	_, err = authcenter.ExportProxyKeys(store, opt.ProxyID, s.path(opt.ProxyID+".keys"),
+		s.path("proxy-master.key"))
+	return err
+}
+
+func (s *System) startAC(opt Options) error {
+	ac, err := authcenter.New(authcenter.Config{
+		Listen: "127.0.0.1:0",
+		Store:  s.store,
+		Realm:  opt.Realm,
+		Logger: opt.Logger.Named("authcenter"),
+	})
+	if err != nil {
+		return err
+	}
+	s.AC = ac
+	return ac.Start()
+}
+
+func (s *System) startSoftswitch(opt Options) error {
+	ss, err := softswitch.New(softswitch.Config{
+		Listen:           "127.0.0.1:0",
+		Realm:            opt.Realm,
+		ACURL:            "http://" + s.AC.Addr().String(),
+		DigestAlgorithms: opt.DigestAlgorithms,
+		Logger:           opt.Logger.Named("softswitch"),
+	})
+	if err != nil {
+		return err
+	}
+	s.Softswitch = ss
+	return ss.Start()
+}
+
+func (s *System) startProxy(ctx context.Context, opt Options) error {
+	ring, err := keystore.LoadProxyKeyring(s.path(opt.ProxyID+".keys"),
+		s.path("proxy-master.key"), opt.ProxyID)
+	if err != nil {
+		return fmt.Errorf("loopback: proxy keys: %w", err)
+	}
+	h, err := proxy.NewHandler(proxy.Config{
+		ProxyID:    opt.ProxyID,
+		Listen:     netip.MustParseAddrPort("127.0.0.1:0"),
+		Softswitch: s.Softswitch.Addr().AddrPort(),
+		Keyring:    ring,
+		EventLoops: opt.EventLoops,
+		Logger:     opt.Logger.Named("sigproxy"),
+	})
+	if err != nil {
+		return err
+	}
+	srv := proxy.NewServer(h)
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	s.Proxy = srv
+	return nil
+}
+
+// ProxyAddr is where terminals send to reach the proxy.
+func (s *System) ProxyAddr() *net.UDPAddr {
+	return net.UDPAddrFromAddrPort(s.Proxy.Handler().Addr())
+}
+
+// SoftswitchAddr is where a terminal in direct mode sends.
+func (s *System) SoftswitchAddr() *net.UDPAddr { return s.Softswitch.Addr() }
+
+// Kc returns a provisioned subscriber's key, nil for an unknown identity.
+func (s *System) Kc(identity string) []byte { return s.kc[identity] }
+
+// Password returns a subscriber's digest password, for SIP clients such as
+// SIPp that take a password rather than Kc.
+func (s *System) Password(identity string) (string, error) {
+	return authcenter.SubscriberPassword(s.store, identity)
+}
+
+// Close stops every component, closes the store, clears the keys it holds and
+// removes a temporary directory.
+func (s *System) Close() error {
+	var errs []error
+	if s.Proxy != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		errs = append(errs, s.Proxy.Stop(ctx))
+		cancel()
+	}
+	if s.Softswitch != nil {
+		errs = append(errs, s.Softswitch.Close())
+	}
+	if s.AC != nil {
+		errs = append(errs, s.AC.Close())
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	for _, kc := range s.kc {
+		clear(kc)
+	}
+	if s.tempDir {
+		errs = append(errs, os.RemoveAll(s.Dir))
+	}
+	return errors.Join(errs...)
+}
