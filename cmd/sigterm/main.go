@@ -32,12 +32,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("sigterm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.proxy, "proxy", "127.0.0.1:5060", "where REGISTERs go: sigproxy, or the softswitch")
-	fs.StringVar(&o.identity, "identity", "", "identity to register (comma-separated for several)")
+	fs.StringVar(&o.proxy, "proxy", "127.0.0.1:5060",
+		"where REGISTERs go: sigproxy, or the softswitch")
+	fs.StringVar(&o.identity, "identity", "",
+		"identity to register (comma-separated for several)")
 	fs.StringVar(&o.realm, "realm", "sigproxy.test", "registrar domain and digest realm")
-	fs.StringVar(&o.kcFile, "kc-file", "", "identity->Kc list (authcenter add-subscriber --export-terminal-keys)")
-	fs.StringVar(&o.kc, "kc", "", "Kc in base64 for identities not in --kc-file (secret: prefer --kc-file)")
-	fs.StringVar(&o.offer, "offer", "", `Security-Client entries, e.g. "ascon128a-v12;q=0.9,hmac-sha256;q=0.5"; empty: plain`)
+	fs.StringVar(&o.kcFile, "kc-file", "",
+		"identity->Kc list (authcenter add-subscriber --export-terminal-keys)")
+	fs.StringVar(&o.kc, "kc", "",
+		"Kc in base64 for identities not in --kc-file (secret: prefer --kc-file)")
+	fs.StringVar(&o.offer, "offer", "",
+		`Security-Client entries, e.g. "ascon128a-v12;q=0.9,hmac-sha256;q=0.5"; empty: plain`)
 	fs.IntVar(&o.count, "count", 0, "register N identities <prefix><index>, index from --start")
 	fs.StringVar(&o.prefix, "prefix", "user", "identity prefix for --count")
 	fs.IntVar(&o.start, "start", 1, "first index for --count")

@@ -77,7 +77,8 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"IDENTITY", "alice     hmac-sha256  yes        yes           1.5ms  registered",
+	for _, want := range []string{"IDENTITY",
+		"alice     hmac-sha256  yes        yes           1.5ms  registered",
 		"bob       -            no         no            0s     refused", "2 registered\n", "1 refused\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
