@@ -12,7 +12,8 @@ import (
 // TestZeroAlloc guards the hot-path contract of the package doc.
 func TestZeroAlloc(t *testing.T) {
 	tb := NewSessionTable(1 << 12)
-	s := sess(1, future())
+	exp := future()
+	s := sess(1, exp)
 	aor := []byte("sip:alice@sigproxy.test")
 	if err := tb.Put(aor, s); err != nil {
 		t.Fatal(err)
@@ -26,7 +27,10 @@ func TestZeroAlloc(t *testing.T) {
 	ad, blob := wrapForProxy(t, key32(2), "2", skd.WrapAscon128aV12)
 	kid := []byte("2")
 	dst := make([]byte, 0, skd.SessionKeySize)
-	now := future() - 1
+	now := exp - 1
+	if _, ok := tb.Get(aor, now); !ok {
+		t.Fatal("stored session not found")
+	}
 	checks := map[string]func(){
 		"SessionTable.Put existing": func() { _ = tb.Put(aor, s) },
 		"SessionTable.Put new": func() {

@@ -35,10 +35,13 @@ func BenchmarkSessionTableGet(b *testing.B) {
 	const n = 1 << 16
 	tb := NewSessionTable(n)
 	aors := benchAORs(n)
+	exp := future()
 	for _, a := range aors {
-		_ = tb.Put(a, sess(1, future()))
+		if err := tb.Put(a, sess(1, exp)); err != nil {
+			b.Fatal(err)
+		}
 	}
-	now := future() - 1
+	now := exp - 1
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -53,16 +56,22 @@ func BenchmarkSessionTableGetParallel(b *testing.B) {
 	const n = 1 << 16
 	tb := NewSessionTable(n)
 	aors := benchAORs(n)
+	exp := future()
 	for _, a := range aors {
-		_ = tb.Put(a, sess(1, future()))
+		if err := tb.Put(a, sess(1, exp)); err != nil {
+			b.Fatal(err)
+		}
 	}
-	now := future() - 1
+	now := exp - 1
 	var seq atomic.Int64
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(seq.Add(1)) * 7919
 		for pb.Next() {
-			tb.Get(aors[i%n], now)
+			if _, ok := tb.Get(aors[i%n], now); !ok {
+				b.Error("missing")
+				return
+			}
 			i++
 		}
 	})

@@ -68,7 +68,7 @@ func WriteProxyKeyFile(path string, sealer *Sealer, proxyID string, keys []Proxy
 	}
 	doc := proxyFileDoc{Proxy: proxyID}
 	for _, k := range keys {
-		doc.Keys = append(doc.Keys, proxyFileEntry{KID: k.KID, Key: k.Key})
+		doc.Keys = append(doc.Keys, proxyFileEntry(k))
 	}
 	plain, err := json.Marshal(doc)
 	if err != nil {
@@ -117,7 +117,7 @@ func decodeProxyFile(path string, plain []byte) (string, []ProxyKey, error) {
 	}
 	keys := make([]ProxyKey, 0, len(doc.Keys))
 	for _, e := range doc.Keys {
-		keys = append(keys, ProxyKey{KID: e.KID, Key: e.Key})
+		keys = append(keys, ProxyKey(e))
 	}
 	if err := checkProxyKeys(doc.Proxy, keys); err != nil {
 		return "", nil, fmt.Errorf("%w: %s: %v", ErrBadKeyFile, path, err)

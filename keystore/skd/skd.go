@@ -27,8 +27,6 @@ const (
 	// go there (Call-ID, tags, nonces, mechanism entries, a 64-character blob) are
 	// far shorter in practice; 1024 keeps the worst-case MAC input near 30 KiB.
 	MaxField = 1024
-	// maxLP is the largest length a two-byte LP prefix can carry.
-	maxLP = 1<<16 - 1
 )
 
 // Errors returned by this package. Callers test them with errors.Is; they never
