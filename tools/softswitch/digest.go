@@ -3,6 +3,7 @@ package softswitch
 import (
 	"crypto/subtle"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/sigproxy/sigproxy/codec/sip"
@@ -79,7 +80,7 @@ func (s *Server) checkDigest(method string, c *credentials, v *vector) error {
 	if c.realm != v.realm {
 		return errDigestRealm
 	}
-	if !contains(v.uris, c.uri) {
+	if !uriMatches(c.uri, v) {
 		return errDigestURI
 	}
 	alg := AlgMD5 // RFC 7616 §3.4: absent algorithm means MD5
@@ -105,6 +106,45 @@ func (s *Server) checkDigest(method string, c *credentials, v *vector) error {
 		return errDigestMismatch
 	}
 	return nil
+}
+
+// uriMatches reports whether a digest-uri names what was challenged: the challenged
+// Request-URI or the uri of the first Authorization, byte for byte; or a URI without
+// user part whose host:port is the hop the terminal sent to (this registrar's address,
+// or the proxy's from the top Path). SIPp 3.6 puts its destination address in the
+// digest-uri instead of the Request-URI; the nonce is single-use and the response
+// covers the uri, so the looser match admits no replay.
+func uriMatches(uri string, v *vector) bool {
+	if contains(v.uris, uri) {
+		return true
+	}
+	u, err := sip.ParseURI([]byte(uri))
+	return err == nil && len(u.User) == 0 && contains(v.hops, hostPort(u))
+}
+
+// hostPort renders a URI's host and port (5060 when absent) in lower case.
+func hostPort(u sip.URI) string {
+	port := u.Port
+	if port == 0 {
+		port = 5060
+	}
+	return strings.ToLower(string(u.Host)) + ":" + strconv.Itoa(port)
+}
+
+// hops returns the host:port values a user-less digest-uri may name for msg: this
+// registrar's own address and, when there is a Path, its top URI's.
+func (s *Server) hops(msg *sip.Message) []string {
+	var out []string
+	if a := s.Addr(); a != nil {
+		out = append(out, strings.ToLower(a.String()))
+	}
+	if path, ok := msg.Get(sip.HdrPath); ok {
+		elem, _ := sip.NextElement(path, 0)
+		if u, err := sip.ParseURI(sip.NameAddrURI(elem)); err == nil {
+			out = append(out, hostPort(u))
+		}
+	}
+	return out
 }
 
 // checkQop accepts no qop (RFC 2069) or qop=auth with an 8-hex-digit nc and a cnonce.

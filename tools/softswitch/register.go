@@ -90,6 +90,7 @@ func (s *Server) challenge(req *request, reg *registration, md mode, cred *crede
 	if cred != nil && cred.uri != "" && cred.uri != v.uris[0] {
 		v.uris = append(v.uris, cred.uri)
 	}
+	v.hops = s.hops(req.msg)
 	s.mu.Lock()
 	if s.pending.put(v.nonce, v, req.now) {
 		s.stats.evicted.Add(1)

@@ -168,7 +168,11 @@ func TestProxyModeRegistration(t *testing.T) {
 			}
 			nonce, _ := challengeOf(t, m)
 			r.cseq = 2
-			r.auth = authorization(t, kc, nonce, digest{user: "bob", alg: AlgSHA256, qop: true})
+			d := digest{user: "bob", alg: AlgSHA256, qop: true}
+			if wrap == "ascon128a-v12" { // a SIPp-style uri naming the proxy hop
+				d.uri = "sip:" + e.localAddr().String()
+			}
+			r.auth = authorization(t, kc, nonce, d)
 			m = e.roundTrip(r, 200)
 			if got := all(m, sip.HdrPath); len(got) != 1 || got[0] != path {
 				t.Fatalf("Path not echoed: %q", got)
@@ -202,10 +206,16 @@ func TestPlainRegistration(t *testing.T) {
 			digest{alg: AlgMD5, qop: true}},
 		{"md5 rfc2069 no algorithm", Config{}, digest{}},
 		{"sha-256 rfc2069", Config{}, digest{alg: AlgSHA256}},
+		// SIPp 3.6 names its destination, not the Request-URI, in the digest uri.
+		{"sipp digest uri", Config{DigestAlgorithms: []string{"MD5"}},
+			digest{alg: AlgMD5, qop: true, uri: "registrar"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, c.cfg)
+			if c.d.uri == "registrar" {
+				c.d.uri = "sip:" + e.srv.Addr().String()
+			}
 			kc := e.ac.addSubscriber(t, "carol")
 			r := reg{user: "carol", callID: "plain", contact: "<sip:carol@127.0.0.1:40002>",
 				expires: "120"}
@@ -255,10 +265,15 @@ func TestForbidden(t *testing.T) {
 		{"other username", other, digest{user: "erin"}},
 		{"other realm", kc, digest{user: "dave", realm: "elsewhere.test"}},
 		{"other uri", kc, digest{user: "dave", uri: "sip:elsewhere.test"}},
+		{"other hop", kc, digest{user: "dave", uri: "sip:127.0.0.2:5060"}},
+		{"registrar hop with user", kc, digest{user: "dave", uri: "registrar"}},
 		{"sess algorithm", kc, digest{user: "dave", alg: "MD5-sess"}},
 	}
 	for i, a := range answers {
 		t.Run(a.name, func(t *testing.T) {
+			if a.d.uri == "registrar" {
+				a.d.uri = "sip:dave@" + e.srv.Addr().String()
+			}
 			r := reg{user: "dave", callID: fmt.Sprintf("w%d", i), auth: emptyAuth("dave")}
 			nonce, _ := challengeOf(t, e.roundTrip(r, 401))
 			r.cseq, r.auth = 2, authorization(t, a.kc, nonce, a.d)

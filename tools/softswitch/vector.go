@@ -43,6 +43,7 @@ type vector struct {
 	identity string
 	realm    string
 	uris     []string // digest-uri values the credentials may name
+	hops     []string // host:port a user-less digest-uri may name (see uriMatches)
 	mode     mode
 	offer    offer // direct mode: the Security-Client entries of the first REGISTER
 	chosen   int   // direct mode: index of the chosen entry in offer
