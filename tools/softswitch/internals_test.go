@@ -253,3 +253,29 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 		t.Errorf("ParseMechanisms trailing comma: %v", err)
 	}
 }
+
+func TestServeOnGivenConn(t *testing.T) {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Conn: conn, AC: &memAC{kc: make([]byte, skd.KcSize)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Addr().String() != conn.LocalAddr().String() {
+		t.Fatalf("Addr %v, want %v", s.Addr(), conn.LocalAddr())
+	}
+	if err := s.Start(); !errors.Is(err, ErrAlreadyStarted) {
+		t.Fatalf("second Start: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.WriteToUDP([]byte("x"), s.Addr()); err == nil {
+		t.Fatal("conn still open after Close")
+	}
+}

@@ -546,3 +546,26 @@ func TestACMisbehaves(t *testing.T) {
 		})
 	}
 }
+
+// TestSeveralContacts: a second device of one address of record is listed first in
+// its own 200, with its own lifetime; both bindings are returned.
+func TestSeveralContacts(t *testing.T) {
+	e := newEnv(t, Config{})
+	kc := e.ac.addSubscriber(t, "pia")
+	register := func(callID, contact string) *sip.Message {
+		r := reg{user: "pia", callID: callID, contact: contact}
+		nonce, _ := challengeOf(t, e.roundTrip(r, 401))
+		r.cseq, r.auth = 2, authorization(t, kc, nonce, digest{user: "pia"})
+		return e.roundTrip(r, 200)
+	}
+	register("dev1", "<sip:pia@127.0.0.1:41001>;expires=600")
+	m := register("dev2", "<sip:pia@127.0.0.1:41002>;expires=300")
+	got := all(m, sip.HdrContact)
+	if len(got) != 2 || got[0] != "<sip:pia@127.0.0.1:41002>;expires=300" ||
+		!strings.HasPrefix(got[1], "<sip:pia@127.0.0.1:41001>;expires=") {
+		t.Fatalf("Contacts %q", got)
+	}
+	if st := e.srv.Stats(); st.Bindings != 2 {
+		t.Fatalf("bindings %d", st.Bindings)
+	}
+}

@@ -18,7 +18,7 @@ import (
 func (s *Server) success(req *request, reg *registration, v *vector,
 	bs []binding) ([]byte, error) {
 	r := newResponse(200)
-	for _, b := range bs {
+	for _, b := range ownFirst(bs, reg) {
 		r.add("Contact", "<"+b.contact+">;expires="+strconv.Itoa(remaining(b, req.now)))
 	}
 	granted := grantedExpires(reg)
@@ -41,6 +41,30 @@ func (s *Server) success(req *request, reg *registration, v *vector,
 		zap.Stringer("mode", v.mode.kind), zap.Int("expires", granted),
 		zap.Int("bindings", len(bs)))
 	return r.build(req), nil
+}
+
+// ownFirst orders the bindings this REGISTER named before the address of record's
+// others, so a reader of the first Contact (sigproxy sizes the session key's lifetime
+// from it) sees the registering device's lifetime.
+func ownFirst(bs []binding, reg *registration) []binding {
+	out := make([]binding, 0, len(bs))
+	for _, own := range []bool{true, false} {
+		for _, b := range bs {
+			if named(reg, b.contact) == own {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+func named(reg *registration, uri string) bool {
+	for _, c := range reg.contacts {
+		if c.uri == uri {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) count(reg *registration, keys bool) {
