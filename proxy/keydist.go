@@ -239,25 +239,31 @@ func (w *Worker) storeSession(p *pending, sk []byte) Reason {
 	return ReasonNone
 }
 
-// registrationExpiry returns the granted lifetime in seconds: the first
-// Contact's expires parameter, else Expires, else the default (RFC 3261
-// §10.2.4), capped at MaxRegistrationExpiry.
+// registrationExpiry returns how long the session key is kept, in seconds:
+// the longest Contact expires parameter (a 200 lists every binding of the
+// address of record, RFC 3261 §10.3 step 8), else Expires, else the default
+// (§10.2.4), capped at MaxRegistrationExpiry.
 func registrationExpiry(m *sip.Message) int64 {
 	limit := int(MaxRegistrationExpiry.Seconds())
+	longest, found := 0, false
 	it := m.List(sip.HdrContact)
-	if c, ok := it.Next(); ok {
+	for c, ok := it.Next(); ok; c, ok = it.Next() {
 		if v, ok := sip.Param(c, "expires"); ok {
 			if n, ok := smallUint(v, 1<<31); ok {
-				return int64(min(n, limit))
+				longest, found = max(longest, n), true
 			}
 		}
 	}
-	if v, ok := m.Get(sip.HdrExpires); ok {
-		if n, ok := smallUint(v, 1<<31); ok {
-			return int64(min(n, limit))
+	if !found {
+		v, ok := m.Get(sip.HdrExpires)
+		if !ok {
+			return int64(DefaultRegistrationExpiry.Seconds())
+		}
+		if longest, ok = smallUint(v, 1<<31); !ok {
+			return int64(DefaultRegistrationExpiry.Seconds())
 		}
 	}
-	return int64(DefaultRegistrationExpiry.Seconds())
+	return int64(min(longest, limit))
 }
 
 // opener returns the cached Opener for kid, building it on first use.

@@ -248,3 +248,41 @@ func TestMalformedRequestGets400(t *testing.T) {
 		t.Errorf("400 without a Warning naming the finding: %q", w)
 	}
 }
+
+func TestRegistrationExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		headers string
+		want    int64
+	}{
+		{"Contact: <sip:a@h>;expires=60, <sip:a@k>;expires=600\r\nExpires: 30\r\n", 600},
+		{"Contact: <sip:a@h>;expires=60\r\nContact: <sip:a@k>;expires=90\r\n", 90},
+		{"Contact: <sip:a@h>\r\nExpires: 120\r\n", 120},
+		{"Expires: 0\r\n", 0},
+		{"", int64(DefaultRegistrationExpiry.Seconds())},
+		{"Contact: <sip:a@h>;expires=999999999\r\n", int64(MaxRegistrationExpiry.Seconds())},
+		{"Expires: soon\r\n", int64(DefaultRegistrationExpiry.Seconds())},
+	} {
+		var m sip.Message
+		msg := "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\n" +
+			"To: <sip:a@h>;tag=2\r\nCall-ID: x\r\nCSeq: 1 REGISTER\r\n" + tc.headers + "\r\n"
+		if err := m.Parse([]byte(msg)); err != nil {
+			t.Fatalf("%q: %v", tc.headers, err)
+		}
+		if got := registrationExpiry(&m); got != tc.want {
+			t.Errorf("%q: expiry %d, want %d", tc.headers, got, tc.want)
+		}
+	}
+}
+
+func TestOversizeDatagramCounted(t *testing.T) {
+	r := newRig(t)
+	pkt := register(1, "X-Pad: "+strings.Repeat("a", sip.MaxMessageSize)+"\r\n")
+	res, _, ok := r.w.Step([]byte(pkt), testTerminal, r.out)
+	if ok && !strings.HasPrefix(string(res), "SIP/2.0 400 ") {
+		t.Fatalf("oversize request answered %.40q", res)
+	}
+	st := r.h.Stats()
+	if st.Reasons[ReasonTooLarge.String()] != 1 {
+		t.Errorf("oversize datagram not counted as too_large: %v", st.Reasons)
+	}
+}

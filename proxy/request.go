@@ -134,6 +134,19 @@ func (w *Worker) forwardRequest(out []byte, src netip.AddrPort, hops int, ed edi
 	out = w.appendOwnVia(out)
 
 	topVia, hopsDone, pathDone := false, false, !ed.path
+	// additions go before Content-Length, where readers expect the header
+	// section to end, or at its end when there is none.
+	additions := func(out []byte) []byte {
+		if !hopsDone {
+			out = appendMaxForwards(out, hops)
+			hopsDone = true
+		}
+		if !pathDone {
+			out = w.appendPath(out, ed.wrap)
+			pathDone = true
+		}
+		return out
+	}
 	for i := 0; i < m.NumHeaders(); i++ {
 		hd := m.Header(i)
 		switch hd.ID {
@@ -161,15 +174,12 @@ func (w *Worker) forwardRequest(out []byte, src netip.AddrPort, hops int, ed edi
 				out = w.appendPath(out, ed.wrap)
 				pathDone = true
 			}
+		case sip.HdrContentLength:
+			out = additions(out)
 		}
 		out = append(out, hd.Line...)
 	}
-	if !hopsDone {
-		out = appendMaxForwards(out, hops)
-	}
-	if !pathDone {
-		out = w.appendPath(out, ed.wrap)
-	}
+	out = additions(out)
 	out = append(out, "\r\n"...)
 	return append(out, m.Body()...)
 }

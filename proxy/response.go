@@ -97,6 +97,7 @@ func (w *Worker) forwardResponse(out, rest []byte, ed respEdits) []byte {
 	m := &w.msg
 	out = append(out, m.StartLine()...)
 	topVia := false
+	server := ed.securityServer
 	for i := 0; i < m.NumHeaders(); i++ {
 		hd := m.Header(i)
 		switch hd.ID {
@@ -115,14 +116,23 @@ func (w *Worker) forwardResponse(out, rest []byte, ed respEdits) []byte {
 			// never passes through unopened.
 			out = append(out, ed.keyDist...)
 			continue
+		case sip.HdrContentLength:
+			out = appendSecurityServer(out, server)
+			server = nil
 		}
 		out = append(out, hd.Line...)
 	}
-	if ed.securityServer != nil {
-		out = append(out, "Security-Server: "...)
-		out = append(out, ed.securityServer...)
-		out = append(out, "\r\n"...)
-	}
+	out = appendSecurityServer(out, server)
 	out = append(out, "\r\n"...)
 	return append(out, m.Body()...)
+}
+
+// appendSecurityServer writes the proxy's choice (RFC 3329), if any.
+func appendSecurityServer(out, value []byte) []byte {
+	if value == nil {
+		return out
+	}
+	out = append(out, "Security-Server: "...)
+	out = append(out, value...)
+	return append(out, "\r\n"...)
 }

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/sigproxy/sigproxy/codec/sip"
 	"github.com/sigproxy/sigproxy/keystore/skd"
 )
@@ -78,8 +80,12 @@ func (w *Worker) sent(out []byte, dst netip.AddrPort) ([]byte, netip.AddrPort, b
 	return out, dst, true
 }
 
-// drop counts a dropped message.
+// drop counts a dropped message and logs it at debug level: a flood of
+// drops must not become a flood of log lines.
 func (w *Worker) drop(r Reason) ([]byte, netip.AddrPort, bool) {
 	w.h.count(r)
+	if ce := w.h.log.Check(zap.DebugLevel, "dropped"); ce != nil {
+		ce.Write(zap.String("reason", r.String()))
+	}
 	return nil, netip.AddrPort{}, false
 }
