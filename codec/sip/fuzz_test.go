@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 			!bytes.Equal(again.Body(), m.Body()) || again.StatusCode() != m.StatusCode() {
 			t.Fatal("second parse differs")
 		}
+		checkAccepted(t, &m)
 		for id := HdrOther; id < hdrCount; id++ {
 			it := m.List(id)
 			for e, ok := it.Next(); ok; e, ok = it.Next() {
@@ -61,6 +62,33 @@ func checkViews(t *testing.T, m *Message, b []byte) {
 	for _, id := range mandatory {
 		if _, ok := m.Get(id); !ok {
 			t.Fatalf("accepted without %v", id)
+		}
+	}
+}
+
+// checkAccepted asserts that what Parse accepted, the helpers accept too.
+func checkAccepted(t *testing.T, m *Message) {
+	t.Helper()
+	it := m.List(HdrVia)
+	for e, ok := it.Next(); ok; e, ok = it.Next() {
+		if _, err := ParseVia(e); err != nil {
+			t.Fatalf("Parse accepted Via %q that ParseVia rejects: %v", e, err)
+		}
+	}
+	cseq, _ := m.Get(HdrCSeq)
+	if _, method, err := ParseCSeq(cseq); err != nil || m.IsRequest() && !bytes.Equal(method, m.Method()) {
+		t.Fatalf("CSeq %q: %v", cseq, err)
+	}
+	if cl, ok := m.Get(HdrContentLength); ok {
+		if n, err := contentLength(cl); err != nil || n != len(m.Body()) {
+			t.Fatalf("Content-Length %q but body of %d bytes", cl, len(m.Body()))
+		}
+	}
+	if u := m.RequestURI(); m.IsRequest() && bytes.HasPrefix(bytes.ToLower(u), []byte("sip")) {
+		if c := bytes.IndexByte(u, ':'); isSIPScheme(u[:c]) {
+			if _, err := ParseURI(u); err != nil {
+				t.Fatalf("Request-URI %q: %v", u, err)
+			}
 		}
 	}
 }

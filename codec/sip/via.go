@@ -53,7 +53,7 @@ func ParseVia(elem []byte) (Via, error) {
 // and returns the index after the transport.
 func sentProtocol(b []byte, v *Via) (int, bool) {
 	if len(b) > 8 && eqLower(b[:8], "sip/2.0/") {
-		return transport(b, 8, v)
+		return transport(b, skipLWS(b, 8), v)
 	}
 	i := skipLWS(b, 0)
 	j := skipClass(b, i, cToken)
