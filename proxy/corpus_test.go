@@ -99,7 +99,7 @@ func (lp *loopbackProxy) exchange(t *testing.T, pkt []byte) (out []byte, toSofts
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(3 * time.Second)
-	for h.Stats().MessagesIn == before.MessagesIn {
+	for h.Stats().Handled == before.Handled {
 		if time.Now().After(deadline) {
 			t.Fatal("the proxy did not take the datagram")
 		}

@@ -99,6 +99,7 @@ func (h *Handler) Stats() Stats {
 	st := Stats{
 		MessagesIn:   c.in.Load(),
 		MessagesOut:  c.out.Load(),
+		Handled:      c.handled.Load(),
 		LocalReplies: c.local.Load(),
 		Registered:   c.registered.Load(),
 		Deregistered: c.deregistered.Load(),

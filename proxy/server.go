@@ -139,6 +139,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	bytebufferpool.Put(buf)
 	s.workers.Put(bw)
+	s.h.ctr.handled.Add(1)
 	return gnet.None
 }
 

@@ -68,6 +68,7 @@ func (r Reason) String() string {
 // counters is the proxy's set of atomic counters, shared by all workers.
 type counters struct {
 	in, out      atomic.Uint64
+	handled      atomic.Uint64
 	local        atomic.Uint64
 	registered   atomic.Uint64
 	deregistered atomic.Uint64
@@ -79,6 +80,7 @@ type counters struct {
 type Stats struct {
 	MessagesIn   uint64 // datagrams received
 	MessagesOut  uint64 // datagrams sent (forwarded or local)
+	Handled      uint64 // datagrams whose handling, send included, is complete
 	LocalReplies uint64 // responses the proxy built itself
 	Registered   uint64 // registrations completed with a verified key
 	Deregistered uint64 // session keys removed by a zero expiry
