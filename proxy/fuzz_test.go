@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/sigproxy/sigproxy/codec/sip"
@@ -8,7 +9,8 @@ import (
 
 // FuzzStep feeds arbitrary datagrams to the per-message step, as if from a
 // terminal and as if from the softswitch, with a registration in progress.
-// Properties: no panic; whatever the proxy sends parses as SIP; no response
+// Properties: no panic; whatever the proxy sends for a message that parses
+// parses as SIP, and a message that does not parse gets at most a 400; no response
 // leaves with a proxy copy of a key, and Key-Distribution only leaves on a
 // 200 that carries the proxy's MAC.
 func FuzzStep(f *testing.F) {
@@ -20,7 +22,7 @@ func FuzzStep(f *testing.F) {
 	f.Add(reg.success, true)
 
 	r := newRig(f)
-	var out sip.Message
+	var in, out sip.Message
 	f.Fuzz(func(t *testing.T, pkt []byte, fromSoftswitch bool) {
 		src := testTerminal
 		if fromSoftswitch {
@@ -29,6 +31,15 @@ func FuzzStep(f *testing.F) {
 		r.w.Step(reg.first, testTerminal, r.out)
 		res, _, ok := r.w.Step(pkt, src, r.out)
 		if !ok {
+			return
+		}
+		if in.Parse(pkt) != nil {
+			// A 400 to a request that does not parse copies the request's
+			// own header lines, which need not parse either.
+			if !bytes.HasPrefix(res, []byte("SIP/2.0 400 Bad Request\r\n")) ||
+				!bytes.HasSuffix(res, []byte("\r\nContent-Length: 0\r\n\r\n")) {
+				t.Fatalf("answer to a malformed message is not a 400: %q", res)
+			}
 			return
 		}
 		if err := out.Parse(res); err != nil {

@@ -12,7 +12,7 @@ const maxSalvageLine = 1024
 
 // salvageRequest scans a request that failed to parse for the headers a
 // response needs (RFC 3261 §8.2.6.2) and copies them, CRLF-terminated, into
-// w.salvage. It reports false when no Via was found: the response copies
+// w.salvage. It reports false when no Via with a value was found: the response copies
 // whatever of From, To, Call-ID and CSeq is there, since RFC 4475 §3.1.2 and
 // §3.3 expect a 400 even for a request that lacks some of them.
 func (w *Worker) salvageRequest(pkt []byte) bool {
@@ -30,7 +30,7 @@ func (w *Worker) salvageRequest(pkt []byte) bool {
 			continue
 		}
 		slot := salvageSlot(sip.LookupHeader(bytes.TrimRight(line[:colon], " \t")))
-		if slot < 0 {
+		if slot < 0 || len(bytes.TrimSpace(line[colon+1:])) == 0 {
 			continue
 		}
 		seen[slot] = true
