@@ -10,7 +10,7 @@ const (
 	MaxMessageSize = 65535
 	// MaxHeaders is the number of header fields per message. Real REGISTER
 	// traffic carries 10 to 25; 128 leaves room for long Via and Record-Route
-	// chains while the fixed table stays small (1.3 KiB).
+	// chains while the fixed table stays small (1.5 KiB).
 	MaxHeaders = 128
 	// MaxLineLength bounds one header line including folded continuations,
 	// and the start line: a long Authorization or Identity fits in 4 KiB.

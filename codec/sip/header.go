@@ -1,6 +1,9 @@
 package sip
 
-import "strings"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // HeaderID identifies a header field known to this package. Unknown names
 // are HdrOther.
@@ -99,21 +102,38 @@ func nameHash(n int, first, last byte) uint8 {
 	return uint8((n*20 + int(first) + int(last)*42) & 127)
 }
 
-// nameSlots holds at most one candidate ID per hash; lowerNames holds the
-// lower-case long names to confirm it.
-var nameSlots, lowerNames = makeNameSlots()
+// nameSlots holds at most one candidate ID per hash; names holds each
+// long name in lower case with a mask of the bits that case may flip, to
+// confirm the candidate. Both are small arrays, so a lookup touches few
+// cache lines.
+var nameSlots, names = makeNameSlots()
 
-func makeNameSlots() (slots [128]HeaderID, names [hdrCount]string) {
+// foldName is a long name in lower case and its fold mask: 0x20 where the
+// name has a letter, 0 elsewhere.
+type foldName struct {
+	n     int
+	lower [maxNameLen]byte
+	fold  [maxNameLen]byte
+}
+
+func makeNameSlots() (slots [128]HeaderID, t [hdrCount]foldName) {
 	for id := HdrVia; id < hdrCount; id++ {
 		n := strings.ToLower(hdrNames[id])
-		names[id] = n
+		t[id].n = len(n)
+		copy(t[id].lower[:], n)
+		for i := 0; i < len(n); i++ {
+			if 'a' <= n[i] && n[i] <= 'z' {
+				t[id].fold[i] = 'a' - 'A'
+			}
+		}
 		slots[nameHash(len(n), n[0], n[len(n)-1])] = id
 	}
-	return slots, names
+	return slots, t
 }
 
 // LookupHeader maps a header name in any case, long or compact form, to its
-// ID; unknown names give HdrOther. It does not allocate.
+// ID; unknown names give HdrOther. It does not allocate. A known ID implies
+// the name is a token.
 func LookupHeader(name []byte) HeaderID {
 	switch {
 	case len(name) == 1:
@@ -122,11 +142,40 @@ func LookupHeader(name []byte) HeaderID {
 		return HdrOther
 	}
 	id := nameSlots[nameHash(len(name), lower(name[0]), lower(name[len(name)-1]))]
-	if id != HdrOther && eqLower(name, lowerNames[id]) {
+	if id != HdrOther && names[id].equal(name) {
 		return id
 	}
 	return HdrOther
 }
+
+// equal reports whether b is the name in any case. OR-ing the fold mask
+// maps only the two cases of each letter onto the lower-case letter, so the
+// comparison is exact; it runs a word at a time.
+func (f *foldName) equal(b []byte) bool {
+	n, w, m := len(b), f.lower[:], f.fold[:]
+	switch {
+	case n != f.n:
+		return false
+	case n >= 8:
+		for i := 0; i < n-8; i += 8 {
+			if le64(b[i:])|le64(m[i:]) != le64(w[i:]) {
+				return false
+			}
+		}
+		return le64(b[n-8:])|le64(m[n-8:]) == le64(w[n-8:])
+	case n >= 4:
+		return le32(b)|le32(m) == le32(w) && le32(b[n-4:])|le32(m[n-4:]) == le32(w[n-4:])
+	}
+	for i := range n {
+		if b[i]|m[i] != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
 
 // String returns the canonical long name, such as "Call-ID",
 // "WWW-Authenticate" or "Key-Distribution"; "" for HdrOther and unknown IDs.

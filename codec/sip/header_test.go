@@ -40,7 +40,9 @@ func TestLookupHeaderCompact(t *testing.T) {
 func TestLookupHeaderUnknown(t *testing.T) {
 	for _, name := range []string{"", "Z", "g", "Vias", "Vi", "Call-IE", "Contact-",
 		"Proxy-Authorizatio", "Proxy-Authorizationn", "Security-Clienu", "C%6Fntact",
-		"Request-Dispositiom", "Unknown-LongLongLongLongLongLongLong-Name", "h", "\x00"} {
+		"Request-Dispositiom", "Unknown-LongLongLongLongLongLongLong-Name", "h", "\x00",
+		"Contact\x00\x00", "Via\x00", "Vi\x00", "To\x00", "CSeq\x00", "Call\rID", "Call\x0dID",
+		"Max\rForwards", "viA ", "Key-Distribution\x00"} {
 		if got := LookupHeader([]byte(name)); got != HdrOther {
 			t.Errorf("LookupHeader(%q) = %v, want HdrOther", name, got)
 		}

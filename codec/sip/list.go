@@ -68,25 +68,32 @@ func NextElement(v []byte, off int) (elem []byte, next int) {
 
 // endOfElement returns the index of the first ',' at or after off that is
 // outside quotes and <...>, or len(v).
-func endOfElement(v []byte, off int) int {
-	for i := off; i < len(v); i++ {
-		switch v[i] {
+func endOfElement(v []byte, off int) int { return scanTo(v, off, false) }
+
+// scanTo returns the index of the first ',' (or, with semi, ',' or ';') at or
+// after i outside quoted strings and <...>, or len(b). An unclosed quote or
+// '<' runs to the end.
+func scanTo(b []byte, i int, semi bool) int {
+	for ; i < len(b); i++ {
+		switch b[i] {
 		case ',':
 			return i
+		case ';':
+			if semi {
+				return i
+			}
 		case '"':
-			if i = skipQuoted(v, i); i < 0 {
-				return len(v)
+			if i = skipQuoted(b, i); i < 0 {
+				return len(b)
 			}
 			i--
 		case '<':
-			k := indexByteFrom(v, i+1, '>')
-			if k < 0 {
-				return len(v)
+			if i = indexByteFrom(b, i+1, '>'); i < 0 {
+				return len(b)
 			}
-			i = k
 		}
 	}
-	return len(v)
+	return len(b)
 }
 
 // indexByteFrom returns the index of the first c at or after i, or -1.

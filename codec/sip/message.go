@@ -122,18 +122,20 @@ func (m *Message) parseHeaders(pos int) (int, error) {
 // token, optional WSP, ':', value with folded continuation lines.
 func (m *Message) parseHeader(pos int) (int, error) {
 	buf := m.buf
-	name1 := skipClass(buf, pos, cToken)
-	if name1 == pos {
-		return 0, ErrBadHeader
-	}
-	i := name1
-	for i < len(buf) && (buf[i] == ' ' || buf[i] == '\t') {
-		i++
-	}
+	i := nextColon(buf, pos)
 	if i == len(buf) {
 		return 0, ErrTruncated
 	}
 	if buf[i] != ':' {
+		return 0, ErrBadHeader
+	}
+	name1 := i
+	for name1 > pos && (buf[name1-1] == ' ' || buf[name1-1] == '\t') {
+		name1--
+	}
+	// A known name is a token by construction; only others need the scan.
+	id := LookupHeader(buf[pos:name1])
+	if id == HdrOther && !isToken(buf[pos:name1]) {
 		return 0, ErrBadHeader
 	}
 	end, err := lineEnd(buf, i+1, pos)
@@ -145,7 +147,6 @@ func (m *Message) parseHeader(pos int) (int, error) {
 	for v1 > v0 && class[buf[v1-1]]&cLWS != 0 {
 		v1--
 	}
-	id := LookupHeader(buf[pos:name1])
 	m.hdrs[m.n] = hdr{
 		id: id, name0: uint16(pos), name1: uint16(name1),
 		val0: uint16(v0), val1: uint16(v1), end: uint16(end),

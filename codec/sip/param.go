@@ -6,30 +6,12 @@ type param struct {
 	value []byte // raw, quotes kept; nil without '='
 	eq    bool   // '=' was present
 	bad   bool   // junk after the parameter or an unclosed quote
+	odd   bool   // an unquoted value with bytes outside gen-value (cValue)
 }
 
 // paramsStart returns the index of the first ';' outside quotes and <...>,
 // or the index of the ',' that ends the element, or len(b).
-func paramsStart(b []byte) int {
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case ';', ',':
-			return i
-		case '"':
-			if i = skipQuoted(b, i); i < 0 {
-				return len(b)
-			}
-			i--
-		case '<':
-			k := indexByteFrom(b, i+1, '>')
-			if k < 0 {
-				return len(b)
-			}
-			i = k
-		}
-	}
-	return len(b)
-}
+func paramsStart(b []byte) int { return scanTo(b, 0, true) }
 
 // nextParam reads the parameter after the ';' at b[i], with LWS allowed
 // around ';' and '=' (SEMI and EQUAL of RFC 3261 §25.1). It returns the
@@ -49,7 +31,9 @@ func nextParam(b []byte, i int) (p param, next int) {
 				return p, len(b)
 			}
 		} else {
+			j = skipClass(b, j, cValue)
 			for j < len(b) && b[j] != ';' && b[j] != ',' && class[b[j]]&cLWS == 0 {
+				p.odd = true
 				j++
 			}
 		}
@@ -114,10 +98,7 @@ func checkParam(p param) error {
 	if len(p.value) == 0 {
 		return ErrBadParam
 	}
-	if p.value[0] == '"' {
-		return nil
-	}
-	if skipClass(p.value, 0, cValue) != len(p.value) {
+	if p.odd {
 		return ErrBadParam
 	}
 	return nil

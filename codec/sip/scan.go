@@ -10,6 +10,7 @@ const (
 	highs = 0x8080808080808080
 	lfs   = '\n' * ones
 	crs   = '\r' * ones
+	cols  = ':' * ones
 )
 
 // zeroBytes marks with 0x80 the zero bytes of x; the lowest mark is exact.
@@ -38,4 +39,21 @@ func nextLF(b []byte, i int) (lf int, bareCR bool) {
 		}
 	}
 	return -1, bareCR
+}
+
+// nextColon returns the index of the first ':', CR or LF at or after i, or
+// len(b): the end of a header name and its trailing white space.
+func nextColon(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := zeroBytes(x^cols) | zeroBytes(x^lfs) | zeroBytes(x^crs); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == ':' || c == '\n' || c == '\r' {
+			return i
+		}
+	}
+	return len(b)
 }

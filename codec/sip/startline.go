@@ -104,7 +104,7 @@ func checkRequestURI(uri []byte) error {
 	if skipClass(uri, 0, cURI) != len(uri) || !hasScheme(uri) {
 		return ErrBadURI
 	}
-	if len(uri) < 4 || lower(uri[0]) != 's' || !isSIPScheme(uri[:bytes.IndexByte(uri, ':')]) {
+	if !isSIPScheme(uri[:bytes.IndexByte(uri, ':')]) {
 		return nil
 	}
 	_, q, err := parseSIPURI(uri)

@@ -52,7 +52,8 @@ func ParseVia(elem []byte) (Via, error) {
 // sentProtocol reads "SIP" SLASH "2.0" SLASH transport (SLASH = SWS "/" SWS)
 // and returns the index after the transport.
 func sentProtocol(b []byte, v *Via) (int, bool) {
-	if len(b) > 8 && eqLower(b[:8], "sip/2.0/") {
+	// Fast path: "SIP/2.0/" in any case, compared as one word.
+	if len(b) > 8 && le64(b)|sipFold == sipWord {
 		return transport(b, skipLWS(b, 8), v)
 	}
 	i := skipLWS(b, 0)
@@ -82,6 +83,13 @@ func transport(b []byte, k int, v *Via) (int, bool) {
 	v.Transport = b[k:t]
 	return t, true
 }
+
+// sipWord is "sip/2.0/" as a little-endian word; sipFold has the case bit
+// of its three letters.
+const (
+	sipWord = 0x2f302e322f706973
+	sipFold = 0x0000000000202020
+)
 
 // slash skips SWS "/" SWS at b[i] and returns the index after it, or -1.
 func slash(b []byte, i int) int {
