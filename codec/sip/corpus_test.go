@@ -152,3 +152,130 @@ func TestCorpusRFC5118(t *testing.T) {
 	dir := filepath.Join(corpusDir, "rfc5118")
 	runCorpus(t, readExpected(t, dir, ".sip"), rfc5118Invalid, nil)
 }
+
+// TestCorpusRFC5118Hosts checks host, port and received values of the
+// RFC 5118 messages field by field.
+func TestCorpusRFC5118Hosts(t *testing.T) {
+	type via struct {
+		host     string
+		port     int
+		received string
+	}
+	cases := []struct {
+		file, ruriHost string
+		ruriPort       int
+		contactHost    string
+		vias           []via
+	}{
+		{"ipv6-good", "[2001:db8::10]", 0, "[2001:db8::1]",
+			[]via{{"[2001:db8::9:1]", 0, ""}}},
+		{"port-unambiguous", "[2001:db8::10]", 5070, "[2001:db8::1]",
+			[]via{{"[2001:db8::9:1]", 0, ""}}},
+		{"port-ambiguous", "[2001:db8::10:5070]", 0, "[2001:db8::1]",
+			[]via{{"[2001:db8::9:1]", 0, ""}}},
+		{"ipv4-mapped-ipv6", "example.com", 0, "[::ffff:192.0.2.2]",
+			[]via{{"[::ffff:192.0.2.10]", 19823, ""}, {"[::ffff:192.0.2.2]", 0, ""}}},
+		{"mult-ip-in-header", "host.example.net", 0, "", []via{
+			{"[2001:db8::9:1]", 6050, ""}, {"192.0.2.1", 0, ""},
+			{"[2001:db8::9:255]", 0, "192.0.2.200"}}},
+		{"via-received-param-no-delim", "[2001:db8::10]", 0, "[2001:db8::9:1]",
+			[]via{{"[2001:db8::9:1]", 0, "2001:db8::9:255"}}},
+		{"via-received-param-with-delim", "[2001:db8::10]", 0, "",
+			[]via{{"[2001:db8::9:1]", 0, "[2001:db8::9:255]"}}},
+		{"ipv6-correct-abnf-2-colons", "[2001:db8::192.0.2.1]", 0, "",
+			[]via{{"lab1.east.example.com", 0, ""}}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(corpusDir, "rfc5118", c.file+".sip"))
+			if err != nil {
+				t.Fatalf("corpus not found: %v", err)
+			}
+			m := mustParse(t, data)
+			u, err := ParseURI(m.RequestURI())
+			if err != nil || string(u.Host) != c.ruriHost || u.Port != c.ruriPort {
+				t.Errorf("Request-URI %q: host %q port %d err %v", m.RequestURI(), u.Host, u.Port, err)
+			}
+			if contact, ok := m.Get(HdrContact); ok || c.contactHost != "" {
+				cu, err := ParseURI(NameAddrURI(contact))
+				if err != nil || string(cu.Host) != c.contactHost {
+					t.Errorf("Contact %q: host %q err %v", contact, cu.Host, err)
+				}
+			}
+			it := m.List(HdrVia)
+			for i, want := range c.vias {
+				e, ok := it.Next()
+				v, err := ParseVia(e)
+				if !ok || err != nil || string(v.Host) != want.host || v.Port != want.port ||
+					string(v.Received) != want.received {
+					t.Errorf("Via %d %q: %+v %v", i, e, v, err)
+				}
+			}
+			if e, ok := it.Next(); ok {
+				t.Errorf("extra Via %q", e)
+			}
+		})
+	}
+}
+
+func readCorpus(t *testing.T, set, name string) *Message {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(corpusDir, set, name))
+	if err != nil {
+		t.Fatalf("corpus not found: %v", err)
+	}
+	return mustParse(t, data)
+}
+
+// TestCorpusRFC4475Fields checks values of the trickier valid messages.
+func TestCorpusRFC4475Fields(t *testing.T) {
+	m := readCorpus(t, "rfc4475", "wsinv.dat")
+	to, _ := m.Get(HdrTo)
+	from, _ := m.Get(HdrFrom)
+	cseq, _ := m.Get(HdrCSeq)
+	n, method, err := ParseCSeq(cseq)
+	if string(Tag(to)) != "1918181833n" || string(Tag(from)) != "98asjd8" ||
+		n != 9 || string(method) != "INVITE" || err != nil {
+		t.Errorf("wsinv: to tag %q from tag %q cseq %d %q %v", Tag(to), Tag(from), n, method, err)
+	}
+	var branches []string
+	it := m.List(HdrVia)
+	for e, ok := it.Next(); ok; e, ok = it.Next() {
+		v, _ := ParseVia(e)
+		branches = append(branches, string(v.Host)+" "+string(v.Branch))
+	}
+	if strings.Join(branches, ",") != "192.0.2.2 390skdjuw,spindle.example.com z9hG4bK9ikj8,"+
+		"192.168.255.111 z9hG4bK30239" {
+		t.Errorf("wsinv Vias %q", branches)
+	}
+	if mf, _ := m.Get(HdrMaxForwards); string(mf) != "0068" {
+		t.Errorf("wsinv Max-Forwards %q", mf)
+	}
+	if c, _ := m.Get(HdrContact); string(Tag(c)) != "" || string(NameAddrURI(c)) != "sip:jdrosen@example.com" {
+		t.Errorf("wsinv Contact %q", c)
+	}
+
+	m = readCorpus(t, "rfc4475", "intmeth.dat")
+	if string(m.Method()) != "!interesting-Method0123456789_*+`.%indeed'~" {
+		t.Errorf("intmeth method %q", m.Method())
+	}
+	m = readCorpus(t, "rfc4475", "esc02.dat")
+	if m.Count(HdrContact) != 2 || m.Count(HdrOther) != 1 {
+		t.Errorf("esc02: C%%6Fntact must not be Contact")
+	}
+	if m = readCorpus(t, "rfc4475", "longreq.dat"); m.Count(HdrVia) != 34 {
+		t.Errorf("longreq: %d Via lines", m.Count(HdrVia))
+	}
+	if m = readCorpus(t, "rfc4475", "dblreq.dat"); len(m.Body()) != 0 {
+		t.Errorf("dblreq: body %q", m.Body())
+	}
+	if m = readCorpus(t, "rfc4475", "mcl01.dat"); string(m.Body()) != "There's no wa" {
+		t.Errorf("mcl01: body %q", m.Body())
+	}
+	if m = readCorpus(t, "rfc4475", "noreason.dat"); m.StatusCode() != 100 || len(m.Reason()) != 0 {
+		t.Errorf("noreason: %d %q", m.StatusCode(), m.Reason())
+	}
+	if m = readCorpus(t, "rfc4475", "escnull.dat"); m.Count(HdrContact) != 2 {
+		t.Errorf("escnull: %d Contacts", m.Count(HdrContact))
+	}
+}
