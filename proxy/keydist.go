@@ -301,11 +301,7 @@ func (w *Worker) failClosed(out []byte, r Reason) []byte {
 		case sip.HdrVia:
 			if !topVia {
 				topVia = true
-				if len(rest) > 0 {
-					out = append(out, "Via: "...)
-					out = append(out, rest...)
-					out = append(out, "\r\n"...)
-				}
+				out = appendPoppedVia(out, rest)
 				continue
 			}
 		case sip.HdrFrom, sip.HdrTo, sip.HdrCallID, sip.HdrCSeq:

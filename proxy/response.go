@@ -104,11 +104,7 @@ func (w *Worker) forwardResponse(out, rest []byte, ed respEdits) []byte {
 		case sip.HdrVia:
 			if !topVia {
 				topVia = true
-				if len(rest) > 0 {
-					out = append(out, "Via: "...)
-					out = append(out, rest...)
-					out = append(out, "\r\n"...)
-				}
+				out = appendPoppedVia(out, rest)
 				continue
 			}
 		case sip.HdrKeyDistribution:
@@ -134,5 +130,16 @@ func appendSecurityServer(out, value []byte) []byte {
 	}
 	out = append(out, "Security-Server: "...)
 	out = append(out, value...)
+	return append(out, "\r\n"...)
+}
+
+// appendPoppedVia writes what remains of the top Via line once the proxy's
+// via-parm is removed; nothing when the line held only that via-parm.
+func appendPoppedVia(out, rest []byte) []byte {
+	if len(rest) == 0 {
+		return out
+	}
+	out = append(out, "Via: "...)
+	out = append(out, rest...)
 	return append(out, "\r\n"...)
 }
