@@ -27,25 +27,49 @@ const (
 // Errors returned by Parse and the helpers. Test for them with errors.Is: Parse
 // may wrap them in a *HeaderError naming the header field.
 var (
-	ErrMessageTooLarge  = errors.New("sip: message too large")
-	ErrTooManyHeaders   = errors.New("sip: too many headers")
-	ErrLineTooLong      = errors.New("sip: line too long")
-	ErrBadStartLine     = errors.New("sip: bad start line")
-	ErrBadVersion       = errors.New("sip: bad sip version")
-	ErrBadStatus        = errors.New("sip: bad status code")
-	ErrBadHeader        = errors.New("sip: bad header")
-	ErrMissingHeader    = errors.New("sip: missing header")
+	// ErrMessageTooLarge means the datagram exceeds MaxMessageSize.
+	ErrMessageTooLarge = errors.New("sip: message too large")
+	// ErrTooManyHeaders means a message has more than MaxHeaders header fields.
+	ErrTooManyHeaders = errors.New("sip: too many headers")
+	// ErrLineTooLong means the start line or a header line (folding included)
+	// exceeds MaxLineLength.
+	ErrLineTooLong = errors.New("sip: line too long")
+	// ErrBadStartLine means the Request-Line or Status-Line is malformed (method
+	// not a token, separators other than single SP, control bytes).
+	ErrBadStartLine = errors.New("sip: bad start line")
+	// ErrBadVersion means the SIP-Version is not SIP/2.0 (any case).
+	ErrBadVersion = errors.New("sip: bad sip version")
+	// ErrBadStatus means the status code is not three digits from 100 to 699.
+	ErrBadStatus = errors.New("sip: bad status code")
+	// ErrBadHeader means a header line lacks a token name and ':', holds a
+	// bare CR, or is an empty Call-ID or one with white space.
+	ErrBadHeader = errors.New("sip: bad header")
+	// ErrMissingHeader means Via, From, To, Call-ID or CSeq is absent.
+	ErrMissingHeader = errors.New("sip: missing header")
+	// ErrBadContentLength means Content-Length is not a number or exceeds the
+	// bytes after the header section.
 	ErrBadContentLength = errors.New("sip: bad content-length")
-	ErrTruncated        = errors.New("sip: truncated message")
-	ErrBadVia           = errors.New("sip: bad via")
-	ErrBadCSeq          = errors.New("sip: bad cseq")
-	ErrBadURI           = errors.New("sip: bad uri")
-	ErrBadParam         = errors.New("sip: bad parameter")
-	ErrBadQValue        = errors.New("sip: bad q value")
-	ErrBadMechanism     = errors.New("sip: bad security mechanism")
-	ErrBadAuth          = errors.New("sip: bad authentication header")
-	ErrTooManyElements  = errors.New("sip: too many list elements")
-	ErrTooManyParams    = errors.New("sip: too many parameters")
+	// ErrTruncated means the datagram ends inside the start line or headers.
+	ErrTruncated = errors.New("sip: truncated message")
+	// ErrBadVia means a via-parm is malformed.
+	ErrBadVia = errors.New("sip: bad via")
+	// ErrBadCSeq means CSeq is malformed, at least 2**31, or names another
+	// method than the request.
+	ErrBadCSeq = errors.New("sip: bad cseq")
+	// ErrBadURI means a URI or the Request-URI is malformed.
+	ErrBadURI = errors.New("sip: bad uri")
+	// ErrBadParam means a ;name=value parameter is malformed.
+	ErrBadParam = errors.New("sip: bad parameter")
+	// ErrBadQValue means an RFC 3329 q parameter is malformed or repeated.
+	ErrBadQValue = errors.New("sip: bad q value")
+	// ErrBadMechanism means an RFC 3329 mechanism name is empty or not a token.
+	ErrBadMechanism = errors.New("sip: bad security mechanism")
+	// ErrBadAuth means a challenge or credentials value is malformed (CheckAuth).
+	ErrBadAuth = errors.New("sip: bad authentication header")
+	// ErrTooManyElements means a list has more than MaxListElements elements.
+	ErrTooManyElements = errors.New("sip: too many list elements")
+	// ErrTooManyParams means an element has more than MaxParams parameters.
+	ErrTooManyParams = errors.New("sip: too many parameters")
 	// ErrBadNameAddr reports a From, To or Contact value that is neither a
 	// well-formed name-addr nor an addr-spec (RFC 3261 §20.10, §25.1).
 	ErrBadNameAddr = errors.New("sip: bad name-addr")
@@ -59,7 +83,7 @@ var (
 
 // HeaderError is a parse error found in one header field. It wraps one of
 // the sentinel errors above. Parse returns shared, preallocated HeaderErrors,
-// so the error path does not allocate either; do not modify one.
+// so the error path does not allocate either.
 type HeaderError struct {
 	id  HeaderID
 	err error
