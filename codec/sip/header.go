@@ -96,8 +96,8 @@ const maxNameLen = 19
 
 // nameHash maps a lower-case long name to a slot of nameSlots. The length,
 // first and last byte tell all known names apart, and these multipliers
-// spread them without collisions over 128 slots (TestLookupHeader checks
-// every name, so a new name that collides fails it).
+// spread them without collisions over 128 slots. TestLookupHeaderLongNames
+// looks up every name, so a new name that collides fails it.
 func nameHash(n int, first, last byte) uint8 {
 	return uint8((n*20 + int(first) + int(last)*42) & 127)
 }

@@ -70,3 +70,36 @@ func TestHeaderIDOrder(t *testing.T) {
 			HdrVia, HdrKeyDistribution, HdrDate, HdrAccept)
 	}
 }
+
+// lookupRef is the obvious lookup: compare with every long name ignoring
+// ASCII case.
+func lookupRef(name []byte) HeaderID {
+	if len(name) == 1 {
+		return compactIDs[lower(name[0])]
+	}
+	for id := HdrVia; id < hdrCount; id++ {
+		if eqFold(name, hdrNames[id]) {
+			return id
+		}
+	}
+	return HdrOther
+}
+
+// TestLookupHeaderExact replaces each byte of each known name with every
+// byte value and compares the word-at-a-time lookup with lookupRef: the
+// fold mask must not let '\r' pass for '-' or a non-letter for a letter.
+func TestLookupHeaderExact(t *testing.T) {
+	for id := HdrVia; id < hdrCount; id++ {
+		name := []byte(id.String())
+		for i := range name {
+			orig := name[i]
+			for c := 0; c < 256; c++ {
+				name[i] = byte(c)
+				if got, want := LookupHeader(name), lookupRef(name); got != want {
+					t.Fatalf("LookupHeader(%q) = %v, want %v", name, got, want)
+				}
+			}
+			name[i] = orig
+		}
+	}
+}
