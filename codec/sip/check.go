@@ -37,9 +37,9 @@ func (m *Message) checkHeader(id HeaderID, v []byte) error {
 }
 
 // checkVia checks every via-parm of one Via line; empty elements such as
-// "a,,b" are rejected (RFC 4475 badinv01).
+// "a,,b" or "a," are rejected (RFC 4475 badinv01).
 func checkVia(v []byte) error {
-	if len(v) == 0 {
+	if len(v) == 0 || v[len(v)-1] == ',' {
 		return ErrBadVia
 	}
 	for off, n := 0, 0; off < len(v); n++ {

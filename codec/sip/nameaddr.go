@@ -90,12 +90,13 @@ func angleURI(v []byte, i int) (int, error) {
 // ';', and returns the index after it.
 func addrSpec(v []byte, i int) (int, error) {
 	j := i
-	for ; j < len(v) && v[j] != ';'; j++ {
+	for j < len(v) && v[j] != ';' && class[v[j]]&cLWS == 0 {
 		if class[v[j]]&cURI == 0 || v[j] == '?' || v[j] == ',' {
-			break
+			return 0, ErrBadNameAddr
 		}
+		j++
 	}
-	if j < len(v) && v[j] != ';' && class[v[j]]&cLWS == 0 || !hasScheme(v[i:j]) {
+	if !hasScheme(v[i:j]) {
 		return 0, ErrBadNameAddr
 	}
 	return j, nil
@@ -133,6 +134,9 @@ func isDisplayTokens(b []byte) bool {
 func checkContact(v []byte) error {
 	if len(v) == 1 && v[0] == '*' {
 		return nil
+	}
+	if len(v) == 0 || v[len(v)-1] == ',' {
+		return ErrBadNameAddr
 	}
 	for off, n := 0, 0; off < len(v); n++ {
 		if n == MaxListElements {
