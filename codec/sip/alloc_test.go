@@ -94,6 +94,16 @@ func TestHelpersNoAllocs(t *testing.T) {
 			dst = AppendViaReceived(dst[:0], via, []byte("192.0.2.1"), 40001)
 		},
 		"DropFirstElement": func() { _ = DropFirstElement(via) },
+		"LookupHeader/IsToken": func() {
+			_ = LookupHeader([]byte("Security-Client"))
+			_ = IsToken(via)
+		},
+		"ParseMaxForwards": func() { _, _ = ParseMaxForwards([]byte("70")) },
+		"CheckAuth": func() {
+			if err := CheckAuth(auth); err != nil {
+				t.Fatal(err)
+			}
+		},
 	}
 	for name, f := range funcs {
 		assertNoAllocs(t, name, f)

@@ -10,15 +10,19 @@
 // LF and may be folded. Content-Length frames the body. Parse accepts the
 // valid and semantically odd messages of the RFC 4475 torture tests and
 // rejects the invalid ones, each with a named error; which rule catches
-// which message is listed in the corpus test.
+// which message is listed in the corpus test. The one semantic message it
+// reports is insuf, which lacks Call-ID, From and To: Parse returns
+// ErrMissingHeader for it with the message fully parsed, so a server can
+// answer 400 as RFC 4475 §3.4.1 expects.
 //
 // Helpers work on header values: ListIter and NextElement split
 // comma-separated lists, Param reads ;name=value parameters, ParseVia,
-// ParseURI, ParseCSeq, Tag and NameAddrURI read the fields a proxy routes
-// by (RFC 3581 rport, RFC 5118 IPv6 references), ParseMechanism reads RFC
-// 3329 Security-Client/Server/Verify entries, AuthScheme, AuthParam and
-// ListParam read challenge, credential and Key-Distribution parameters.
-// AppendHeader, AppendList and AppendViaReceived write header lines.
+// ParseURI, ParseCSeq, ParseMaxForwards, Tag and NameAddrURI read the fields
+// a proxy routes by (RFC 3581 rport, RFC 5118 IPv6 references),
+// ParseMechanism reads RFC 3329 Security-Client/Server/Verify entries,
+// AuthScheme, AuthParam, CheckAuth and ListParam read challenge, credential
+// and Key-Distribution parameters. AppendHeader, AppendList,
+// AppendViaReceived and DropFirstElement help write header lines.
 //
 // # View lifetimes
 //
@@ -30,9 +34,10 @@
 //
 // # Allocation
 //
-// Parse, the Message accessors, ListIter, NextElement, Param, ParseVia,
-// ParseURI, ParseCSeq, Tag, NameAddrURI, ParseMechanism, AuthScheme,
-// AuthParam and ListParam never allocate, on success or error (errors
+// Parse, the Message accessors, LookupHeader, ListIter, NextElement, Param,
+// ParseVia, ParseURI, ParseCSeq, ParseMaxForwards, Tag, NameAddrURI,
+// ParseMechanism, AuthScheme, AuthParam, ListParam, CheckAuth,
+// DropFirstElement and IsToken never allocate, on success or error (errors
 // carrying a header name are preallocated). AppendHeader, AppendList and
 // AppendViaReceived allocate only when dst lacks capacity. Tests guard this
 // with testing.AllocsPerRun. A typical 550-byte REGISTER parses in well
