@@ -66,11 +66,47 @@
 // ContextID, RequestID, StreamID, error code. Error descriptors are nodes of
 // KindError at whatever level they stand; ErrorText gives their text.
 //
+// # Writing a message
+//
+// A proxy forwards a message as it came, but for a few edits. An Editor
+// records them in a fixed array, and Append copies the message into a
+// buffer the caller owns with the edits applied, byte for byte elsewhere:
+//
+//   - SetValue replaces a property's or parameter's value (or gives a
+//     parameter without one "=value"), a TransactionID, ContextID,
+//     TerminationID, the SDP of Local or Remote, an Error's text;
+//   - Remove deletes an item with the comma that separates it from its
+//     siblings (several removals in one list merge cleanly);
+//   - Insert adds an item as the last child of a descriptor, command,
+//     context or parameter, with a comma, or in new braces;
+//   - SetAuth adds or replaces the authentication header, RemoveAuth drops
+//     it.
+//
+// Every edit is checked where it is recorded, by the parser's own rules for
+// that place, so the output of valid edits parses again. AppendAuthHeader
+// and AppendQuoted build the bytes edits take:
+//
+//	var ed h248.Editor // reuse, like the Message
+//	ed.Reset(&m)
+//	svc := m.Root().Find(h248.TokServices)
+//	err = ed.Remove(svc.FindParam("skd", "kp"))
+//	val, _ = h248.AppendQuoted(scratch[:0], blob)
+//	err = ed.Insert(svc, append([]byte(`skd/mac=`), val...))
+//	out, err = ed.Append(out[:0])
+//
+// The interim AH of RFC 3525 §10.2 covers the transactions of the message
+// as sent. To sign an edited message, Append it, parse the output, compute
+// the check over its Body, then Reset an Editor on that parse, SetAuth the
+// header from AppendAuthHeader and Append again: SetAuth changes only the
+// bytes before the MEGACO token, so the body the check covers stays as it
+// was.
+//
 // # View lifetimes
 //
 // Every []byte this package returns (from a Message, a Header, a Node, a
 // ValueIter, ParseMID) is a view into the buffer given to Parse, or into the
-// value passed to the function: nothing is copied. A view stays valid until
+// value passed to the function: nothing is copied. An Editor keeps
+// references to the bytes given to it until Append. A view stays valid until
 // that buffer is modified, or for Message views until Parse or Reset is
 // called again on the same Message; the same holds for Nodes and Walkers.
 // Copy what must outlive the datagram.
@@ -80,7 +116,10 @@
 // Parse, the Message, Node, Walker and ValueIter methods, LookupToken and
 // ParseMID never allocate, on success or error: the node table is a fixed
 // array inside the Message, and the *ParseError returned on failure is a
-// field of the Message. Tests guard this with testing.AllocsPerRun. A
+// field of the Message. The Editor's methods do not allocate either (its
+// checks parse into tables on the stack); Append, AppendAuthHeader and
+// AppendQuoted allocate only when dst lacks capacity. Tests guard this with
+// testing.AllocsPerRun. A
 // 250-byte ServiceChange parses in a few hundred nanoseconds; see
 // bench_test.go for the figures.
 //
@@ -102,9 +141,9 @@
 // # Concurrency
 //
 // A Message is not safe for concurrent use: keep one per goroutine or event
-// loop and reuse it. Nodes and Walkers share their Message's restriction.
-// LookupToken, ParseMID and the Token and Kind methods are pure and may be
-// called from any goroutine.
+// loop and reuse it. Nodes, Walkers and Editors share their Message's
+// restriction. LookupToken, ParseMID, AppendAuthHeader, AppendQuoted and the
+// Token and Kind methods are pure and may be called from any goroutine.
 //
 // # Leniency
 //
@@ -138,6 +177,12 @@
 // Limits, not which items each descriptor allows nor the at-most-once rules
 // of B.2, and not whether a command that requires a descriptor has it. A
 // proxy forwards what it does not understand; the peer judges semantics.
+//
+// Limitation: the Editor checks each edit in its place, not the edits
+// together against the rules of their parent: removing every Context of a
+// Transaction leaves a Transaction the parser rejects (ErrMissing), and many
+// inserts may exceed MaxNodes. A comment between a removed item and its
+// separator goes with the item.
 //
 // Limitation: only complete messages are parsed. Over TCP (RFC 3525 D.2) a
 // TPKT framer must deliver one message at a time.

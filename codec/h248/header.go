@@ -26,6 +26,9 @@ func (p *parser) header(h *hdrOffsets) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		if !isSep(b, k) {
+			return 0, p.fail(k, ErrBadAuth)
+		}
 		i = skipLWSP(b, k)
 	}
 	h.start = uint16(i)
@@ -49,7 +52,7 @@ func (p *parser) header(h *hdrOffsets) (int, error) {
 }
 
 // auth parses authenticationHeader = AuthToken EQUAL SecurityParmIndex
-// COLON SequenceNum COLON AuthData and the SEP after it; the token spans
+// COLON SequenceNum COLON AuthData and returns its end; the token spans
 // [i, j). AuthData must have an even number of digits: it codes octets, two
 // digits each (RFC 3525 B.3).
 func (p *parser) auth(h *hdrOffsets, i, j int) (int, error) {
@@ -69,7 +72,7 @@ func (p *parser) auth(h *hdrOffsets, i, j int) (int, error) {
 	}
 	d0 := k + 3
 	d1 := skipClass(b, d0, cHex)
-	if n := d1 - d0; n < minAuthData || n > maxAuthData || n%2 != 0 || !isSep(b, d1) {
+	if n := d1 - d0; n < minAuthData || n > maxAuthData || n%2 != 0 {
 		return 0, p.fail(d0, ErrBadAuth)
 	}
 	*h = hdrOffsets{auth: true, spi: spi, seq: seq,
