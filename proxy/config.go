@@ -16,6 +16,10 @@ const (
 	// DefaultPendingCapacity bounds registrations between the first REGISTER
 	// and the 200 OK; a flood of first REGISTERs that never complete stops here.
 	DefaultPendingCapacity = 65536
+	// DefaultPendingPerSource bounds one source address's share of that
+	// table, so one sender cannot lock everyone else out. A site behind one
+	// NAT address rarely has this many registrations in flight at once.
+	DefaultPendingPerSource = 512
 	// DefaultSessionCapacity bounds live session keys (registered terminals).
 	DefaultSessionCapacity = 1 << 20
 	// DefaultPendingTTL is how long an unfinished registration is kept: 64*T1
@@ -47,9 +51,10 @@ type Config struct {
 	// Keyring holds the proxy keys Ksp by key id. Required.
 	Keyring *keystore.Keyring
 	// PendingCapacity, SessionCapacity, PendingTTL: see the Default constants.
-	PendingCapacity int
-	SessionCapacity int
-	PendingTTL      time.Duration
+	PendingCapacity  int
+	PendingPerSource int
+	SessionCapacity  int
+	PendingTTL       time.Duration
 	// EventLoops is the number of gnet event loops (SO_REUSEPORT sockets).
 	// Default 1.
 	EventLoops int
@@ -85,6 +90,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PendingCapacity <= 0 {
 		c.PendingCapacity = DefaultPendingCapacity
+	}
+	if c.PendingPerSource <= 0 {
+		c.PendingPerSource = DefaultPendingPerSource
 	}
 	if c.SessionCapacity <= 0 {
 		c.SessionCapacity = DefaultSessionCapacity

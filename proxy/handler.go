@@ -49,7 +49,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	h := &Handler{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		pending:  newPendingTable(cfg.PendingCapacity),
+		pending:  newPendingTable(cfg.PendingCapacity, cfg.PendingPerSource),
 		sessions: keystore.NewSessionTable(cfg.SessionCapacity),
 		seed:     maphash.MakeSeed(),
 	}

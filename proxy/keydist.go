@@ -22,44 +22,57 @@ const (
 
 var recipientProxy = []byte(skd.RecipientProxy)
 
+// doneTTL keeps a finished registration so that a retransmitted second
+// REGISTER, and the softswitch's retransmitted 200, are handled again the same
+// way: 64*T1, the lifetime of a non-INVITE server transaction (RFC 3261 §17.2.2).
+const doneTTL = 32e9
+
 // registerResponse runs the registration steps for a response to REGISTER
-// (PROTOCOL.md §5.2 and §5.4). A non-zero Reason means the response must not
-// reach the terminal as it is: the registration fails closed.
-func (w *Worker) registerResponse(out []byte) (respEdits, Reason) {
+// from the softswitch (PROTOCOL.md §5.2 and §5.4). A non-zero Reason means the
+// response must not reach the terminal as it is: the registration fails closed.
+func (w *Worker) registerResponse() (respEdits, Reason) {
 	code := w.msg.StatusCode()
 	callID, _ := w.msg.Get(sip.HdrCallID)
 	switch {
 	case code < 200:
 		return respEdits{}, ReasonNone
 	case code == 401 || code == 407:
-		return w.challenged(callID, code), ReasonNone
+		return w.challenged(callID, code)
 	case code >= 300:
-		if p := w.h.pending.take(callID, w.now); p != nil {
-			w.h.pending.release(p)
+		if w.h.pending.drop(callID, w.now) {
 			w.h.count(ReasonRejected)
 			w.logOutcome("registration rejected", nil, ReasonRejected)
 		}
 		return respEdits{}, ReasonNone
 	}
 
-	p := w.h.pending.take(callID, w.now)
+	p, s := w.h.pending.lookup(callID, w.now)
 	if p == nil {
+		s.mu.Unlock()
 		return w.plainSuccess()
 	}
-	defer w.h.pending.release(p)
-	if p.state != stateVerified {
+	defer s.mu.Unlock()
+	if p.state < stateVerified {
+		s.remove(p)
 		return respEdits{}, ReasonNoAgreement
 	}
-	return w.keyDistribution(p)
+	ed, r := w.keyDistribution(p)
+	if r != ReasonNone {
+		s.remove(p)
+		return ed, r
+	}
+	p.state, p.deadline = stateDone, w.now+doneTTL
+	return ed, ReasonNone
 }
 
 // challenged records the challenge nonce and realm and adds the proxy's
-// choice as Security-Server.
-func (w *Worker) challenged(callID []byte, code int) respEdits {
+// choice as Security-Server. A challenge the proxy cannot record fails the
+// registration: without the nonce no MAC could be computed later.
+func (w *Worker) challenged(callID []byte, code int) (respEdits, Reason) {
 	p, s := w.h.pending.lookup(callID, w.now)
 	defer s.mu.Unlock()
 	if p == nil {
-		return respEdits{}
+		return respEdits{}, ReasonNone
 	}
 	id := sip.HdrWWWAuthenticate
 	if code == 407 {
@@ -68,14 +81,13 @@ func (w *Worker) challenged(callID []byte, code int) respEdits {
 	ch, _ := w.msg.Get(id)
 	nonce, _ := sip.AuthParam(ch, "nonce")
 	realm, _ := sip.AuthParam(ch, "realm")
-	if p.nonce.set(nonce) != nil || p.realm.set(realm) != nil {
+	if len(nonce) == 0 || p.nonce.set(nonce) != nil || p.realm.set(realm) != nil {
 		s.remove(p)
-		w.h.count(ReasonFieldTooLong)
-		return respEdits{}
+		return respEdits{}, ReasonFieldTooLong
 	}
 	p.state = stateChallenged
 	w.server = append(w.server[:0], p.chosenEntry()...)
-	return respEdits{securityServer: w.server}
+	return respEdits{securityServer: w.server}, ReasonNone
 }
 
 // plainSuccess handles a 2xx to a REGISTER the proxy holds no agreement for:
@@ -84,11 +96,18 @@ func (w *Worker) plainSuccess() (respEdits, Reason) {
 	if w.msg.Index(sip.HdrKeyDistribution, 0) >= 0 {
 		return respEdits{}, ReasonNoAgreement
 	}
-	if exp := registrationExpiry(&w.msg); exp == 0 {
-		to, _ := w.msg.Get(sip.HdrTo)
-		w.h.sessions.Delete(sip.NameAddrURI(to))
+	if registrationExpiry(&w.msg) == 0 {
+		w.deregister()
 	}
 	return respEdits{}, ReasonNone
+}
+
+// deregister removes the session key of the 200's address of record.
+func (w *Worker) deregister() {
+	to, _ := w.msg.Get(sip.HdrTo)
+	w.h.sessions.Delete(sip.NameAddrURI(to))
+	w.h.ctr.deregistered.Add(1)
+	w.logOutcome("deregistered", nil, ReasonNone)
 }
 
 // keyDistribution opens the proxy's copy of SK, stores it, and rewrites the
@@ -96,6 +115,10 @@ func (w *Worker) plainSuccess() (respEdits, Reason) {
 func (w *Worker) keyDistribution(p *pending) (respEdits, Reason) {
 	m := &w.msg
 	if n := m.Count(sip.HdrKeyDistribution); n != 1 {
+		if n == 0 && registrationExpiry(m) == 0 {
+			w.deregister() // a removal carries no key
+			return respEdits{}, ReasonNone
+		}
 		if n == 0 {
 			return respEdits{}, ReasonKeyDistMissing
 		}
@@ -111,7 +134,7 @@ func (w *Worker) keyDistribution(p *pending) (respEdits, Reason) {
 		return respEdits{}, ReasonKeyDistMalformed
 	}
 	alg, ok := skd.ParseWrapAlg(wrapName)
-	if !ok || alg != p.mech.Wrap() {
+	if !ok || alg != p.mech.Wrap() || !w.validBlob(terminal, alg) {
 		return respEdits{}, ReasonKeyDistMalformed
 	}
 
@@ -139,6 +162,16 @@ func (w *Worker) keyDistribution(p *pending) (respEdits, Reason) {
 	w.h.ctr.registered.Add(1)
 	w.logOutcome("registered", p, ReasonNone)
 	return respEdits{keyDist: w.kdLine}, ReasonNone
+}
+
+// validBlob reports whether b64 is a wrapped key of alg's size; the terminal's
+// copy is relayed and MACed, so it must at least have the right shape.
+func (w *Worker) validBlob(b64 []byte, alg skd.WrapAlg) bool {
+	if base64.StdEncoding.DecodedLen(len(b64)) > len(w.blob) {
+		return false
+	}
+	n, err := base64.StdEncoding.Decode(w.blob[:], b64)
+	return err == nil && n == alg.BlobSize()
 }
 
 // openProxyCopy decodes and opens the proxy's copy of SK under Ksp[kid].
@@ -225,8 +258,7 @@ func (w *Worker) storeSession(p *pending, sk []byte) Reason {
 	aor := sip.NameAddrURI(to)
 	exp := registrationExpiry(&w.msg)
 	if exp == 0 {
-		w.h.sessions.Delete(aor)
-		w.h.ctr.deregistered.Add(1)
+		w.deregister()
 		return ReasonNone
 	}
 	s := keystore.Session{Mech: p.mech, Expires: w.now + exp*1e9}

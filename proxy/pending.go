@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"hash/maphash"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sigproxy/sigproxy/keystore/skd"
 )
@@ -21,11 +23,16 @@ const (
 	maxOffer = 512
 	// pendingShards stripes the table's locks so event loops rarely meet.
 	pendingShards = 64
+	// sourceBuckets is how many per-source counters limit registrations in
+	// progress: sources are hashed into them, so memory stays fixed whatever
+	// the number of sources, at the price of sources sharing a bucket.
+	sourceBuckets = 4096
 )
 
 // Pending-table errors.
 var (
 	errPendingFull  = errors.New("proxy: registration table full")
+	errSourceBusy   = errors.New("proxy: too many registrations in progress from one source")
 	errFieldTooLong = errors.New("proxy: registration field too long")
 )
 
@@ -34,12 +41,14 @@ const (
 	stateOffered    uint8 = iota + 1 // mechanism chosen, first REGISTER forwarded
 	stateChallenged                  // 401 seen, nonce recorded
 	stateVerified                    // second REGISTER checked and forwarded
+	stateDone                        // 200 passed; kept for retransmissions
 )
 
 // pending is one registration in progress. It is fixed-size so entries can be
 // recycled through a free list without allocating.
 type pending struct {
 	hash     uint64
+	bucket   uint16 // per-source counter this entry holds
 	deadline int64
 	state    uint8
 	mech     skd.Mechanism
@@ -117,22 +126,26 @@ func (p *pending) sameOffer(entries [][]byte) bool {
 // pendingTable holds registrations in progress, keyed by Call-ID, striped
 // over shards. Capacity is a hard limit; entries expire at their deadline.
 type pendingTable struct {
-	seed     maphash.Seed
-	perShard int
-	shards   [pendingShards]pendingShard
+	seed      maphash.Seed
+	perShard  int
+	perSource int32
+	shards    [pendingShards]pendingShard
+	sources   [sourceBuckets]atomic.Int32
 }
 
 type pendingShard struct {
-	mu   sync.Mutex
-	m    map[uint64]*pending
-	free []*pending
+	mu      sync.Mutex
+	m       map[uint64]*pending
+	free    []*pending
+	sources *[sourceBuckets]atomic.Int32
 }
 
-func newPendingTable(capacity int) *pendingTable {
-	t := &pendingTable{seed: maphash.MakeSeed()}
+func newPendingTable(capacity, perSource int) *pendingTable {
+	t := &pendingTable{seed: maphash.MakeSeed(), perSource: int32(perSource)}
 	t.perShard = (capacity + pendingShards - 1) / pendingShards
 	for i := range t.shards {
 		t.shards[i].m = make(map[uint64]*pending, t.perShard)
+		t.shards[i].sources = &t.sources
 	}
 	return t
 }
@@ -160,13 +173,15 @@ func (t *pendingTable) lookup(callID []byte, now int64) (p *pending, s *pendingS
 	return p, s
 }
 
-// create returns a fresh entry for callID with its shard locked, replacing
-// any previous one; the caller fills it and unlocks s.
-func (t *pendingTable) create(callID []byte, now, deadline int64) (*pending, *pendingShard, error) {
+// create returns a fresh entry for callID from src with its shard locked,
+// replacing any previous one; the caller fills it and unlocks s. It refuses
+// when the table or src's share of it is full.
+func (t *pendingTable) create(callID []byte, src netip.Addr, now, deadline int64) (*pending, *pendingShard, error) {
 	if len(callID) > maxField {
 		return nil, nil, errFieldTooLong
 	}
 	h, s := t.shard(callID)
+	bucket := t.sourceBucket(src)
 	s.mu.Lock()
 	if old := s.m[h]; old != nil {
 		s.remove(old)
@@ -175,40 +190,34 @@ func (t *pendingTable) create(callID []byte, now, deadline int64) (*pending, *pe
 		s.mu.Unlock()
 		return nil, nil, errPendingFull
 	}
+	if t.sources[bucket].Add(1) > t.perSource {
+		t.sources[bucket].Add(-1)
+		s.mu.Unlock()
+		return nil, nil, errSourceBusy
+	}
 	p := s.alloc()
 	p.hash = h
+	p.bucket = bucket
 	p.deadline = deadline
 	_ = p.callID.set(callID)
 	s.m[h] = p
 	return p, s, nil
 }
 
-// take removes and returns the live entry for callID; the caller owns it and
-// gives it back with release.
-func (t *pendingTable) take(callID []byte, now int64) *pending {
-	p, s := t.lookup(callID, now)
-	if p != nil {
-		delete(s.m, p.hash)
-	}
-	s.mu.Unlock()
-	return p
+// sourceBucket hashes a source address onto its per-source counter.
+func (t *pendingTable) sourceBucket(src netip.Addr) uint16 {
+	b := src.Unmap().As16()
+	return uint16(maphash.Bytes(t.seed, b[:]) % sourceBuckets)
 }
 
-// release returns an entry obtained from take to its shard's free list.
-func (t *pendingTable) release(p *pending) {
-	s := &t.shards[p.hash%pendingShards]
-	s.mu.Lock()
-	s.free = append(s.free, p)
-	s.mu.Unlock()
-}
-
-// drop removes the entry for callID, if any.
-func (t *pendingTable) drop(callID []byte, now int64) {
+// drop removes the entry for callID and reports whether there was one.
+func (t *pendingTable) drop(callID []byte, now int64) bool {
 	p, s := t.lookup(callID, now)
 	if p != nil {
 		s.remove(p)
 	}
 	s.mu.Unlock()
+	return p != nil
 }
 
 // sweep removes expired entries from every shard and returns how many.
@@ -249,6 +258,7 @@ func (s *pendingShard) alloc() *pending {
 
 func (s *pendingShard) remove(p *pending) {
 	delete(s.m, p.hash)
+	s.sources[p.bucket].Add(-1)
 	s.free = append(s.free, p)
 }
 

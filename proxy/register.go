@@ -41,11 +41,13 @@ func (w *Worker) firstRegister(src netip.AddrPort, out []byte, offered [][]byte)
 	}
 
 	callID, _ := w.msg.Get(sip.HdrCallID)
-	p, s, err := w.h.pending.create(callID, w.now, w.now+int64(w.h.cfg.PendingTTL))
+	p, s, err := w.h.pending.create(callID, src.Addr(), w.now, w.now+int64(w.h.cfg.PendingTTL))
 	switch err {
 	case nil:
 	case errPendingFull:
-		return edits{}, w.overloaded(out, src)
+		return edits{}, w.overloaded(out, src, ReasonPendingFull)
+	case errSourceBusy:
+		return edits{}, w.overloaded(out, src, ReasonSourceLimit)
 	default:
 		return edits{}, w.refuse(out, src, 400, "Call-ID Too Long", ReasonFieldTooLong)
 	}
@@ -104,7 +106,9 @@ func (w *Worker) secondRegister(src netip.AddrPort, out []byte, offered [][]byte
 		w.logRefused(reason)
 		return edits{}, w.refuse494(out, src, reason)
 	}
-	p.state = stateVerified
+	if p.state < stateVerified {
+		p.state = stateVerified
+	}
 	wrap := p.mech.Wrap()
 	s.mu.Unlock()
 	return edits{stripSecAgree: true, path: true, wrap: wrap}, nil

@@ -40,9 +40,10 @@ var (
 	retryAfterSecs = []byte("5")
 )
 
-// overloaded answers 503 with Retry-After when the registration table is full.
-func (w *Worker) overloaded(out []byte, src netip.AddrPort) []byte {
-	w.h.count(ReasonPendingFull)
+// overloaded answers 503 with Retry-After when the registration table, or
+// the source's share of it, is full.
+func (w *Worker) overloaded(out []byte, src netip.AddrPort, r Reason) []byte {
+	w.h.count(r)
 	return w.buildReply(out[:0], src, 503, "Service Unavailable", hdrRetryAfter, retryAfterSecs)
 }
 

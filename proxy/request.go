@@ -42,6 +42,12 @@ func (w *Worker) request(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort
 	if tag := unsupportedProxyRequire(m); tag != nil {
 		return w.reply(out, src, 420, "Bad Extension", hdrUnsupported, tag, ReasonBadExtension)
 	}
+	if duplicateSingleHeader(m) {
+		return w.reply(out, src, 400, "Duplicate Header", nil, nil, ReasonDuplicateHeader)
+	}
+	if !w.viaHasRoom() {
+		return w.reply(out, src, 400, "Too Many Via Parameters", nil, nil, ReasonMalformed)
+	}
 
 	fromSoftswitch := src == w.h.cfg.Softswitch
 	dst := w.h.cfg.Softswitch
@@ -60,7 +66,44 @@ func (w *Worker) request(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort
 		}
 	}
 	out = w.forwardRequest(out[:0], src, hops-1, ed)
+	if len(out) > maxUDPPayload {
+		return w.reply(out, src, 513, "Message Too Large", nil, nil, ReasonTooLargeToForward)
+	}
 	return w.sent(out, dst)
+}
+
+// maxUDPPayload is the largest UDP payload over IPv4 (65535 - 20 - 8).
+const maxUDPPayload = 65507
+
+// duplicateSingleHeader reports a request carrying more than one of the
+// header fields that identify its transaction and dialog (RFC 3261 §7.3.1:
+// they may appear once); relaying it would leave each hop to pick its own.
+func duplicateSingleHeader(m *sip.Message) bool {
+	return m.Count(sip.HdrCallID) > 1 || m.Count(sip.HdrCSeq) > 1 ||
+		m.Count(sip.HdrFrom) > 1 || m.Count(sip.HdrTo) > 1 || m.Count(sip.HdrMaxForwards) > 1
+}
+
+// viaHasRoom reports whether the top via-parm can take the received and rport
+// parameters the proxy may add and still be within the parser's limit, so
+// that what the proxy forwards always parses at the next hop.
+func (w *Worker) viaHasRoom() bool {
+	top, _ := w.topVia()
+	return hasParamRoom(top)
+}
+
+// hasParamRoom reports whether a via-parm can take two more parameters.
+func hasParamRoom(elem []byte) bool {
+	n := 0
+	quoted := false
+	for _, c := range elem {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			n++
+		}
+	}
+	return n+2 <= sip.MaxParams
 }
 
 var (
@@ -218,7 +261,7 @@ func (w *Worker) appendTopViaReceived(out, value []byte, src netip.AddrPort) []b
 	elem, next := sip.NextElement(value, 0)
 	via, err := sip.ParseVia(elem)
 	out = append(out, "Via: "...)
-	if err != nil {
+	if err != nil || !hasParamRoom(elem) {
 		out = append(out, value...)
 		return append(out, "\r\n"...)
 	}

@@ -10,7 +10,14 @@ import (
 // response relays a response to the next Via after the proxy's own (RFC 3261
 // §16.7 step 3 for a stateless proxy), running the registration steps for
 // responses to REGISTER.
-func (w *Worker) response(out []byte) ([]byte, netip.AddrPort, bool) {
+//
+// Only the softswitch answers requests the proxy forwarded to it, and only the
+// softswitch sends requests that terminals answer. So a response from the
+// softswitch may go to any terminal, a response from anywhere else only to the
+// softswitch, and only the softswitch's responses drive registration state.
+// Without this, anyone could reflect datagrams through the proxy or forge a
+// 401 or 200 for someone else's registration.
+func (w *Worker) response(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort, bool) {
 	top, rest := w.topVia()
 	if !w.isOwnVia(top) {
 		return w.drop(ReasonViaNotOurs)
@@ -29,11 +36,15 @@ func (w *Worker) response(out []byte) ([]byte, netip.AddrPort, bool) {
 	if !ok {
 		return w.drop(ReasonUnroutable)
 	}
+	fromSoftswitch := src == w.h.cfg.Softswitch
+	if !fromSoftswitch && dst != w.h.cfg.Softswitch {
+		return w.drop(ReasonSpoofedResponse)
+	}
 
 	var ed respEdits
-	if w.isRegisterResponse() {
+	if fromSoftswitch && w.isRegisterResponse() {
 		var fail Reason
-		ed, fail = w.registerResponse(out)
+		ed, fail = w.registerResponse()
 		if fail != ReasonNone {
 			out = w.failClosed(out[:0], fail)
 			return w.sent(out, dst)

@@ -30,31 +30,39 @@ const (
 	ReasonSessionFull
 	ReasonRejected
 	ReasonSendFailed
+	ReasonSpoofedResponse
+	ReasonSourceLimit
+	ReasonTooLargeToForward
+	ReasonDuplicateHeader
 	numReasons
 )
 
 var reasonNames = [numReasons]string{
-	ReasonNone:             "none",
-	ReasonMalformed:        "malformed",
-	ReasonTooLarge:         "too_large",
-	ReasonViaNotOurs:       "via_not_ours",
-	ReasonUnroutable:       "unroutable",
-	ReasonTooManyHops:      "too_many_hops",
-	ReasonBadExtension:     "bad_extension",
-	ReasonNoMechanism:      "no_mechanism",
-	ReasonNoAgreement:      "no_agreement",
-	ReasonVerifyMismatch:   "verify_mismatch",
-	ReasonClientMismatch:   "client_mismatch",
-	ReasonPendingFull:      "pending_full",
-	ReasonFieldTooLong:     "field_too_long",
-	ReasonKeyDistMissing:   "key_distribution_missing",
-	ReasonKeyDistMalformed: "key_distribution_malformed",
-	ReasonUnknownKID:       "unknown_kid",
-	ReasonUnwrap:           "unwrap_failed",
-	ReasonMAC:              "mac_failed",
-	ReasonSessionFull:      "session_table_full",
-	ReasonRejected:         "rejected_by_softswitch",
-	ReasonSendFailed:       "send_failed",
+	ReasonNone:              "none",
+	ReasonMalformed:         "malformed",
+	ReasonTooLarge:          "too_large",
+	ReasonViaNotOurs:        "via_not_ours",
+	ReasonUnroutable:        "unroutable",
+	ReasonTooManyHops:       "too_many_hops",
+	ReasonBadExtension:      "bad_extension",
+	ReasonNoMechanism:       "no_mechanism",
+	ReasonNoAgreement:       "no_agreement",
+	ReasonVerifyMismatch:    "verify_mismatch",
+	ReasonClientMismatch:    "client_mismatch",
+	ReasonPendingFull:       "pending_full",
+	ReasonFieldTooLong:      "field_too_long",
+	ReasonKeyDistMissing:    "key_distribution_missing",
+	ReasonKeyDistMalformed:  "key_distribution_malformed",
+	ReasonUnknownKID:        "unknown_kid",
+	ReasonUnwrap:            "unwrap_failed",
+	ReasonMAC:               "mac_failed",
+	ReasonSessionFull:       "session_table_full",
+	ReasonRejected:          "rejected_by_softswitch",
+	ReasonSendFailed:        "send_failed",
+	ReasonSpoofedResponse:   "response_not_from_softswitch",
+	ReasonSourceLimit:       "source_limit",
+	ReasonTooLargeToForward: "too_large_to_forward",
+	ReasonDuplicateHeader:   "duplicate_header",
 }
 
 // String returns the reason's stable snake_case name.

@@ -71,7 +71,7 @@ func (w *Worker) Step(pkt []byte, src netip.AddrPort, out []byte) (res []byte, d
 	if w.msg.IsRequest() {
 		return w.request(src, out)
 	}
-	return w.response(out)
+	return w.response(src, out)
 }
 
 // sent counts a datagram that Step hands back for sending.

@@ -44,7 +44,9 @@ func AppendList(dst []byte, name string, value []byte, drop func(elem []byte) bo
 // the value rport (when 0 < rport <= 65535), and received, when not empty,
 // replaces an existing received parameter or is added at the end. An rport
 // is not added when elem has none. Other parameters are copied as written.
-// dst must not overlap elem.
+// dst must not overlap elem. Adding received to a via-parm that already has
+// MaxParams parameters yields one that ParseVia refuses: a caller that must
+// emit parsable output checks the count first.
 func AppendViaReceived(dst, elem, received []byte, rport int) []byte {
 	elem = trimLWS(elem)
 	i := paramsStart(elem)

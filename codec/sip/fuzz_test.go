@@ -116,6 +116,9 @@ func FuzzVia(f *testing.F) {
 		}
 		out := AppendViaReceived(nil, b, []byte("192.0.2.1"), 5060)
 		w, err := ParseVia(out)
+		if errors.Is(err, ErrTooManyParams) {
+			return // the input was at the limit; AppendViaReceived's doc says so
+		}
 		if err != nil || !bytes.Equal(w.Host, v.Host) || string(w.Received) != "192.0.2.1" ||
 			w.HasRPort != v.HasRPort || w.HasRPort && w.RPort != 5060 {
 			t.Fatalf("rewrite %q -> %q: %+v %v", b, out, w, err)
