@@ -21,6 +21,8 @@ demo:
 test: vet
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -race -count=1 ./keystore/... ./proxy/...
+	@command -v sipp >/dev/null || echo "note: sipp not installed, the SIPp test was skipped (make deps)"
+	@command -v tshark >/dev/null || echo "note: tshark not installed, the tshark test was skipped (make deps)"
 
 vet:
 	$(GO) vet $(PKGS)
@@ -36,14 +38,16 @@ deps:
 sipp:
 	$(GO) test -count=1 -v -run 'TestSIPp' ./tools/loopback
 
-# Runs every fuzz target in turn for FUZZTIME each.
+# Runs every fuzz target in turn for FUZZTIME each, on past a failing one;
+# lists the failing targets at the end (their inputs are in testdata/fuzz/).
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@failed=""; for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$t ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || failed="$$failed $$pkg.$$t"; \
 	  done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "failing fuzz targets:$$failed"; exit 1; fi
 
 # Micro-benchmarks, repeated for benchstat.
 bench:

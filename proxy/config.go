@@ -21,12 +21,16 @@ const (
 	// NAT address rarely has this many registrations in flight at once.
 	DefaultPendingPerSource = 512
 	// DefaultSessionCapacity bounds live session keys (registered terminals).
-	DefaultSessionCapacity = 1 << 20
+	// The table is preallocated (about 330 bytes an entry), so the default
+	// stays modest; raise it for larger networks.
+	DefaultSessionCapacity = 100_000
 	// DefaultPendingTTL is how long an unfinished registration is kept: 64*T1
 	// (RFC 3261 Timer F) for each of the two transactions, with margin.
 	DefaultPendingTTL = 90 * time.Second
 	// DefaultRegistrationExpiry applies when a 200 OK names no expiry.
 	DefaultRegistrationExpiry = 3600 * time.Second
+	// DefaultSocketBuffer is the UDP socket buffer asked for by default.
+	DefaultSocketBuffer = 4 << 20
 	// MaxRegistrationExpiry caps how long a session key is kept whatever the
 	// softswitch grants (one day), so state cannot be pinned forever.
 	MaxRegistrationExpiry = 24 * time.Hour
@@ -58,16 +62,22 @@ type Config struct {
 	// EventLoops is the number of gnet event loops (SO_REUSEPORT sockets).
 	// Default 1.
 	EventLoops int
+	// SocketBuffer is the UDP receive and send buffer size asked of the
+	// kernel (which caps it at net.core.rmem_max / wmem_max). Default 4 MiB,
+	// so bursts are absorbed rather than dropped in the kernel.
+	SocketBuffer int
 	// Logger receives one line per registration outcome. Default: no logging.
 	Logger *zap.Logger
 }
 
 // Configuration errors.
 var (
-	ErrNoProxyID    = errors.New("proxy: proxy id is required")
-	ErrNoKeyring    = errors.New("proxy: keyring is required")
-	ErrNoSoftswitch = errors.New("proxy: softswitch address is required")
-	ErrBadProxyID   = errors.New("proxy: proxy id must be a SIP user token of at most 64 bytes")
+	ErrNoProxyID     = errors.New("proxy: proxy id is required")
+	ErrNoKeyring     = errors.New("proxy: keyring is required")
+	ErrNoSoftswitch  = errors.New("proxy: softswitch address is required")
+	ErrBadProxyID    = errors.New("proxy: proxy id must be a SIP user token of at most 64 bytes")
+	ErrNeedAdvertise = errors.New("proxy: the listen address is a wildcard: " +
+		"an advertise address is needed for Via and Path")
 )
 
 // withDefaults returns c with every zero field set to its default, or an
@@ -84,6 +94,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if !c.Softswitch.IsValid() {
 		return c, ErrNoSoftswitch
+	}
+	if c.Listen.Addr().IsUnspecified() && !c.Advertise.IsValid() {
+		return c, ErrNeedAdvertise
 	}
 	if len(c.Mechanisms) == 0 {
 		c.Mechanisms = []skd.Mechanism{skd.MechHMACSHA256, skd.MechAscon128aV12}
@@ -102,6 +115,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.EventLoops <= 0 {
 		c.EventLoops = 1
+	}
+	if c.SocketBuffer <= 0 {
+		c.SocketBuffer = DefaultSocketBuffer
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

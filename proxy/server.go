@@ -56,6 +56,8 @@ func (s *Server) Start(ctx context.Context) error {
 			gnet.WithNumEventLoop(cfg.EventLoops),
 			gnet.WithReusePort(cfg.EventLoops > 1),
 			gnet.WithTicker(true),
+			gnet.WithSocketRecvBuffer(cfg.SocketBuffer),
+			gnet.WithSocketSendBuffer(cfg.SocketBuffer),
 			gnet.WithLockOSThread(cfg.EventLoops > 1),
 			gnet.WithLogger(gnetLogger{cfg.Logger.Sugar()}))
 	}()

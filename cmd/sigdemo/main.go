@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "", "data directory (default: a temporary one, removed at exit)")
 	verbose := fs.Bool("v", false, "print every step of every terminal and the components' logs")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if *perMix < 1 {

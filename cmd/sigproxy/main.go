@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -24,7 +25,10 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "sigproxy:", err)
 		os.Exit(1)
 	}
@@ -34,7 +38,10 @@ type options struct {
 	listen, advertise, softswitch string
 	proxyID, keys, masterKey      string
 	mechanisms                    string
-	loops                         int
+	loops, socketBuffer           int
+	pendingCap, perSource         int
+	sessionCap                    int
+	pendingTTL, statsInterval     time.Duration
 	logLevel, logFormat           string
 }
 
@@ -49,6 +56,18 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.masterKey, "master-key", "proxy-master.key", "master key file that seals the key file")
 	fs.StringVar(&o.mechanisms, "mechanisms", "hmac-sha256,ascon128a-v12", "supported mechanisms, in advertised order")
 	fs.IntVar(&o.loops, "loops", 1, "number of event loops (SO_REUSEPORT sockets)")
+	fs.IntVar(&o.socketBuffer, "socket-buffer", proxy.DefaultSocketBuffer,
+		"UDP socket buffer in bytes (capped by net.core.rmem_max)")
+	fs.IntVar(&o.pendingCap, "pending-capacity", proxy.DefaultPendingCapacity,
+		"registrations in progress the proxy keeps")
+	fs.IntVar(&o.perSource, "pending-per-source", proxy.DefaultPendingPerSource,
+		"registrations in progress one source address may have")
+	fs.IntVar(&o.sessionCap, "session-capacity", proxy.DefaultSessionCapacity,
+		"live session keys (registered terminals); preallocated, about 330 bytes each")
+	fs.DurationVar(&o.pendingTTL, "pending-ttl", proxy.DefaultPendingTTL,
+		"how long an unfinished registration is kept")
+	fs.DurationVar(&o.statsInterval, "stats-interval", time.Minute,
+		"how often the counters are logged (0: only at exit)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
 	return o, fs.Parse(args)
@@ -81,11 +100,41 @@ func run(args []string) error {
 	}
 	log.Info("listening", zap.Stringer("addr", h.Addr()), zap.String("proxy_id", cfg.ProxyID),
 		zap.Stringer("softswitch", cfg.Softswitch))
-	<-ctx.Done()
+	logStatsUntil(ctx, log, h, o.statsInterval)
 
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return srv.Stop(shut)
+	err = srv.Stop(shut)
+	logStats(log, "stopped", h)
+	return err
+}
+
+// logStatsUntil logs the counters every interval until ctx ends.
+func logStatsUntil(ctx context.Context, log *zap.Logger, h *proxy.Handler, interval time.Duration) {
+	if interval <= 0 {
+		<-ctx.Done()
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			logStats(log, "stats", h)
+		}
+	}
+}
+
+func logStats(log *zap.Logger, msg string, h *proxy.Handler) {
+	st := h.Stats()
+	log.Info(msg,
+		zap.Uint64("messages_in", st.MessagesIn), zap.Uint64("messages_out", st.MessagesOut),
+		zap.Uint64("local_replies", st.LocalReplies), zap.Uint64("registered", st.Registered),
+		zap.Uint64("deregistered", st.Deregistered), zap.Int("pending", st.Pending),
+		zap.Int("sessions", st.Sessions), zap.Any("reasons", st.Reasons),
+		zap.Any("chosen", st.ChosenByMech))
 }
 
 // config turns the flags into a proxy configuration, loading the keyring.
@@ -115,6 +164,8 @@ func (o options) config(log *zap.Logger) (proxy.Config, error) {
 		return cfg, fmt.Errorf("proxy keys: %w", err)
 	}
 	cfg.ProxyID, cfg.EventLoops, cfg.Logger = o.proxyID, o.loops, log
+	cfg.SocketBuffer, cfg.PendingCapacity, cfg.PendingPerSource = o.socketBuffer, o.pendingCap, o.perSource
+	cfg.SessionCapacity, cfg.PendingTTL = o.sessionCap, o.pendingTTL
 	return cfg, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -14,11 +15,18 @@ import (
 )
 
 // OpenStore opens (creating when missing, mode 0600) the AC's bbolt key store at
-// dbPath, sealed with the master key file at masterKeyPath (created when missing).
+// dbPath, sealed with the master key file at masterKeyPath. A master key is
+// created only together with a new store: for an existing store a missing
+// master key file is an error, since a fresh key would seal new records under
+// a key the old ones do not open with.
 func OpenStore(dbPath, masterKeyPath string) (keystore.SubscriberStore, error) {
-	master, err := keystore.LoadOrCreateMasterKey(masterKeyPath)
+	load := keystore.LoadOrCreateMasterKey
+	if _, err := os.Stat(dbPath); err == nil {
+		load = keystore.LoadMasterKey
+	}
+	master, err := load(masterKeyPath)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("authcenter: master key for %s: %w", dbPath, err)
 	}
 	sealer, err := keystore.NewSealer(master)
 	clear(master[:])

@@ -103,3 +103,19 @@ func TestAdminHelpers(t *testing.T) {
 		t.Fatalf("unknown proxy export: %v", err)
 	}
 }
+
+func TestOpenStoreRefusesNewMasterKeyForExistingStore(t *testing.T) {
+	dir := t.TempDir()
+	db, master := filepath.Join(dir, "ac.db"), filepath.Join(dir, "ac-master.key")
+	store, err := OpenStore(db, master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	if _, err := OpenStore(db, filepath.Join(dir, "typo.key")); err == nil {
+		t.Fatal("an existing store opened with a master key file that did not exist")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo.key")); err == nil {
+		t.Error("a master key file was created for an existing store")
+	}
+}

@@ -73,6 +73,8 @@ func Start(ctx context.Context, opt Options) (sys *System, err error) {
 			return nil, err
 		}
 		sys.tempDir = true
+	} else if err = usableDir(sys.Dir); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -106,6 +108,21 @@ func (o Options) withDefaults() Options {
 }
 
 func (s *System) path(name string) string { return filepath.Join(s.Dir, name) }
+
+// ErrDirInUse reports a data directory that already holds a provisioned system.
+var ErrDirInUse = errors.New("loopback: data directory already holds an AC store; use an empty one")
+
+// usableDir creates dir (mode 0700) when missing and refuses one that already
+// holds a store: Start provisions fresh subscribers every time.
+func usableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ac.db")); err == nil {
+		return fmt.Errorf("%w: %s", ErrDirInUse, dir)
+	}
+	return nil
+}
 
 // provision creates the AC's store with the subscribers and a proxy key, and
 // exports that key to the proxy's sealed key file.
