@@ -83,20 +83,22 @@ func eqFold(b []byte, s string) bool {
 	return true
 }
 
+// lwsp classifies bytes for skipLWSP: 1 for WSP and EOL, 2 for the ';'
+// that opens a comment.
+var lwsp = [256]uint8{' ': 1, '\t': 1, '\r': 1, '\n': 1, ';': 2}
+
 // skipLWSP returns the index of the first byte at or after i that is not
 // LWSP = *(WSP / COMMENT / EOL). A COMMENT runs from ';' to the end of the
 // line; one that reaches the end of the message ends there (leniency 6).
 func skipLWSP(b []byte, i int) int {
-	for i < len(b) {
-		c := b[i]
-		if class[c]&(cWSP|cEOL) != 0 {
-			i++
-			continue
-		}
-		if c != ';' {
+	for ; i < len(b); i++ {
+		switch lwsp[b[i]] {
+		case 0:
 			return i
-		}
-		for i++; i < len(b) && class[b[i]]&cEOL == 0; i++ {
+		case 2:
+			for i < len(b) && b[i] != '\n' && b[i] != '\r' {
+				i++
+			}
 		}
 	}
 	return i

@@ -7,9 +7,14 @@ package h248
 // a descriptor, anything else a parameter.
 func (p *parser) classify(nd *node, hasBody bool) error {
 	parent := &p.nodes[nd.parent]
-	kind, err := kindIn(parent, nd.tok, hasBody)
-	if err != nil {
-		return err
+	var kind Kind
+	if parent.kind == KindTransaction {
+		kind, _ = kindInTransaction(parent.tok, nd.tok)
+	} else {
+		kind = kindTable[parent.kind][b2i(hasBody)][nd.tok]
+	}
+	if kind == KindNone {
+		return ErrUnexpectedToken
 	}
 	nd.kind = kind
 	switch {
@@ -21,6 +26,44 @@ func (p *parser) classify(nd *node, hasBody bool) error {
 		return ErrSyntax
 	}
 	return nil
+}
+
+// kindTable holds kindIn for every parent kind but KindTransaction (whose
+// children depend on its token), with and without a body, and every token:
+// one load instead of a chain of switches per item. KindNone marks an item
+// the parent may not hold.
+var kindTable = makeKindTable()
+
+func makeKindTable() *[kindCount][2][tokCount]Kind {
+	t := new([kindCount][2][tokCount]Kind)
+	for pk := range Kind(kindCount) {
+		for body := range 2 {
+			for tok := range tokCount {
+				if k, err := kindIn(&node{kind: pk}, tok, body == 1); err == nil {
+					t[pk][body][tok] = k
+				}
+			}
+		}
+	}
+	return t
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// numbered marks the tokens whose values checkNumbers reads.
+var numbered = [tokCount]bool{TokEvents: true, TokObservedEvents: true, TokStream: true,
+	TokSignalList: true, TokPriority: true, TokDuration: true, TokDelay: true, TokVersion: true}
+
+// needsCheck reports whether checkItem has anything to check for nd:
+// always for transactions, contexts, commands, errors and acks, for
+// descriptors and parameters only when their token carries a number.
+func needsCheck(nd *node) bool {
+	return nd.kind < KindDescriptor || nd.kind > KindParameter || numbered[nd.tok]
 }
 
 // kindIn returns the kind of an item with token tok inside parent.

@@ -119,9 +119,10 @@
 // field of the Message. The Editor's methods do not allocate either (its
 // checks parse into tables on the stack); Append, AppendAuthHeader and
 // AppendQuoted allocate only when dst lacks capacity. Tests guard this with
-// testing.AllocsPerRun. A
-// 250-byte ServiceChange parses in a few hundred nanoseconds; see
-// bench_test.go for the figures.
+// testing.AllocsPerRun. On a shared 2-core AMD EPYC VM a 263-byte
+// ServiceChange parses in 0.36 to 0.56 µs depending on load, a 366-byte
+// Modify with six properties in about 0.7 µs, and the Editor writes that
+// Modify with four edits in under 0.3 µs; bench_test.go has the benchmarks.
 //
 // # Limits
 //

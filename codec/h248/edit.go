@@ -238,11 +238,10 @@ func checkInsert(parent Node, item []byte) error {
 		closer = ')'
 	}
 	p := parser{buf: item, nodes: scratch[:], n: 1}
-	end, err := p.item(0, 0, depth, closer)
-	if err != nil {
+	if _, err := p.item(0, 0, depth, closer); err != nil {
 		return p.truncated(err)
 	}
-	if end != len(item) {
+	if int(scratch[1].raw1) != len(item) {
 		return ErrSyntax
 	}
 	return nil

@@ -21,15 +21,18 @@ const (
 func (p *parser) header(h *hdrOffsets) (int, error) {
 	b := p.buf
 	i := skipLWSP(b, 0)
-	if j := skipClass(b, i, cName); LookupToken(b[i:j]) == TokAuthentication {
-		k, err := p.auth(h, i, j)
-		if err != nil {
-			return 0, err
+	// Only the authentication header starts with an 'A'.
+	if i < len(b) && lower(b[i]) == 'a' {
+		if j := skipClass(b, i, cName); lookupName(b, i, j) == TokAuthentication {
+			k, err := p.auth(h, i, j)
+			if err != nil {
+				return 0, err
+			}
+			if !isSep(b, k) {
+				return 0, p.fail(k, ErrBadAuth)
+			}
+			i = skipLWSP(b, k)
 		}
-		if !isSep(b, k) {
-			return 0, p.fail(k, ErrBadAuth)
-		}
-		i = skipLWSP(b, k)
 	}
 	h.start = uint16(i)
 	i, err := p.version(h, i)
@@ -296,19 +299,23 @@ func pathNameEnd(b []byte, i int, digitFirst bool) int {
 // isIPv4 reports whether b is IPv4address = V4hex DOT V4hex DOT V4hex DOT
 // V4hex, each V4hex 1*3 DIGIT from 0 to 255.
 func isIPv4(b []byte) bool {
-	for i, parts := 0, 1; ; parts++ {
-		j := skipClass(b, i, cDigit)
-		if _, err := parseDec(b[i:j], 3, 255); err != nil {
+	parts, digits, v := 1, 0, 0
+	for _, c := range b {
+		switch {
+		case c-'0' <= 9:
+			digits++
+			v = v*10 + int(c-'0')
+			if digits > 3 || v > 255 {
+				return false
+			}
+		case c == '.' && digits > 0 && parts < 4:
+			parts++
+			digits, v = 0, 0
+		default:
 			return false
 		}
-		if j == len(b) {
-			return parts == 4
-		}
-		if b[j] != '.' || parts == 4 {
-			return false
-		}
-		i = j + 1
 	}
+	return parts == 4 && digits > 0
 }
 
 // isIPv6 reports whether b is IPv6address = hexpart [":" IPv4address]

@@ -37,21 +37,20 @@ func (p *parser) body(i int) error {
 	if i = skipLWSP(b, i); i == len(b) {
 		return p.fail(i, ErrNoBody)
 	}
-	last := i
+	last := 0
 	for i < len(b) {
 		if b[i] == '}' {
 			return p.fail(i, ErrUnbalancedBraces)
 		}
-		j, err := p.item(i, 0, 1, 0)
-		if err != nil {
+		last = p.n
+		var err error
+		if i, err = p.item(i, 0, 1, 0); err != nil {
 			return err
 		}
-		last = j
-		i = skipLWSP(b, j)
 	}
 	root := &p.nodes[0]
 	root.raw0, root.body0 = p.nodes[1].raw0, p.nodes[1].raw0
-	root.raw1, root.body1 = uint16(last), uint16(last)
+	root.raw1, root.body1 = p.nodes[last].raw1, p.nodes[last].raw1
 	root.end = uint16(p.n)
 	return p.checkChildren(0)
 }
@@ -69,11 +68,11 @@ func (p *parser) list(i, parent, d int, closer byte) (int, error) {
 		return i + 1, nil
 	}
 	for {
-		j, err := p.item(i, parent, d, closer)
-		if err != nil {
+		var err error
+		if i, err = p.item(i, parent, d, closer); err != nil {
 			return 0, err
 		}
-		if i = skipLWSP(b, j); i == len(b) {
+		if i == len(b) {
 			return 0, p.eof(d)
 		}
 		switch b[i] {
@@ -97,6 +96,8 @@ func (p *parser) list(i, parent, d int, closer byte) (int, error) {
 // item parses one item at i, a child of parent at depth d: a name with an
 // optional operator and value and an optional body, or a bare quotedString.
 // closer is the byte that closes the enclosing body (0 at the top level).
+// It returns the index of the first non-LWSP byte after the item, where the
+// caller looks for a separator; the item's own end is its node's raw1.
 func (p *parser) item(i, parent, d int, closer byte) (int, error) {
 	if d > MaxDepth {
 		return 0, p.fail(i, ErrTooDeep)
@@ -117,11 +118,31 @@ func (p *parser) item(i, parent, d int, closer byte) (int, error) {
 	if p.nodes[parent].kind == KindContext {
 		i = commandPrefix(p.buf, nd, i)
 	}
-	k, err := p.name(nd, i, d)
-	if err != nil {
-		return 0, err
+	b := p.buf
+	j := skipClass(b, i, cName)
+	if j == i || j-i > MaxNameLength {
+		return 0, p.badWord(i, j, d)
 	}
-	end := int(nd.name1)
+	k := skipLWSP(b, j)
+	if k < len(b) && b[k] == ':' && isTimestamp(b[i:j]) {
+		var err error
+		if i, j, k, err = p.observed(nd, i, j, k, d); err != nil {
+			return 0, err
+		}
+	}
+	nd.name0, nd.name1 = uint16(i), uint16(j)
+	nd.tok = lookupName(b, i, j)
+	end := j
+	if k < len(b) && b[k] == '=' && nd.tok != TokServiceChangeAddress && nd.tok != TokMgcIDToTry {
+		// The common case, an unquoted scalar after '=', without the calls.
+		v := skipLWSP(b, k+1)
+		if e := scalarEnd(b, v, closer); e > v {
+			nd.op, nd.form = '=', ValueScalar
+			nd.val0, nd.val1 = uint16(v), uint16(e)
+			return p.rest(idx, e, skipLWSP(b, e), d)
+		}
+	}
+	var err error
 	if end, k, err = p.operator(nd, end, k, d, closer); err != nil {
 		return 0, err
 	}
@@ -129,7 +150,8 @@ func (p *parser) item(i, parent, d int, closer byte) (int, error) {
 }
 
 // rest classifies the item whose name and value end at end, with the next
-// non-LWSP byte at k, checks it, and parses its body if one opens at k.
+// non-LWSP byte at k, checks it, and parses its body if one opens at k. It
+// returns the first non-LWSP byte after the item.
 func (p *parser) rest(idx, end, k, d int) (int, error) {
 	b := p.buf
 	nd := &p.nodes[idx]
@@ -149,19 +171,25 @@ func (p *parser) rest(idx, end, k, d int) (int, error) {
 	if err := p.classify(nd, open != 0); err != nil {
 		return 0, p.fail(int(nd.name0), err)
 	}
-	if err := p.checkItem(nd, open != 0); err != nil {
-		return 0, err
+	if needsCheck(nd) {
+		if err := p.checkItem(nd, open != 0); err != nil {
+			return 0, err
+		}
 	}
 	if open != 0 {
 		var err error
 		if end, err = p.itemBody(idx, k, d); err != nil {
 			return 0, err
 		}
+		k = skipLWSP(b, end)
 	}
 	nd = &p.nodes[idx]
 	nd.raw1 = uint16(end)
 	nd.end = uint16(p.n)
-	return end, p.checkChildren(idx)
+	if nd.kind <= KindContext || nd.kind == KindError {
+		return k, p.checkChildren(idx)
+	}
+	return k, nil
 }
 
 // quotedItem parses a bare quotedString item, the text of an error
@@ -180,7 +208,7 @@ func (p *parser) quotedItem(idx, i, d int) (int, error) {
 	nd.val0, nd.val1 = uint16(i+1), uint16(j-1)
 	nd.raw1 = uint16(j)
 	nd.end = uint16(idx + 1)
-	return j, nil
+	return skipLWSP(p.buf, j), nil
 }
 
 // commandPrefix skips the "O-" (optional) and "W-" (wildcarded response)
@@ -200,43 +228,30 @@ func commandPrefix(b []byte, nd *node, i int) int {
 	return i
 }
 
-// name reads the item's name at i, and before it the TimeStamp and colon of
-// an observed event (RFC 3525 B.2 observedEvent). It returns the index of
-// the first non-LWSP byte after the name.
-func (p *parser) name(nd *node, i, d int) (int, error) {
+// observed reads the name after the TimeStamp [i, j) and colon at k of an
+// observed event (RFC 3525 B.2 observedEvent), keeping the TimeStamp in the
+// node's value span. It returns the name's span and the next non-LWSP byte.
+func (p *parser) observed(nd *node, i, j, k, d int) (int, int, int, error) {
 	b := p.buf
-	j, err := p.word(i, d)
-	if err != nil {
-		return 0, err
+	nd.flags |= fTimestamp
+	nd.val0, nd.val1 = uint16(i), uint16(j)
+	i = skipLWSP(b, k+1)
+	j = skipClass(b, i, cName)
+	if j == i || j-i > MaxNameLength {
+		return 0, 0, 0, p.badWord(i, j, d)
 	}
-	k := skipLWSP(b, j)
-	if k < len(b) && b[k] == ':' && isTimestamp(b[i:j]) {
-		nd.flags |= fTimestamp
-		nd.val0, nd.val1 = uint16(i), uint16(j)
-		i = skipLWSP(b, k+1)
-		if j, err = p.word(i, d); err != nil {
-			return 0, err
-		}
-		k = skipLWSP(b, j)
-	}
-	nd.name0, nd.name1 = uint16(i), uint16(j)
-	nd.tok = LookupToken(b[i:j])
-	return k, nil
+	return i, j, skipLWSP(b, j), nil
 }
 
-// word returns the end of the name that starts at i.
-func (p *parser) word(i, d int) (int, error) {
-	b := p.buf
-	j := skipClass(b, i, cName)
+// badWord returns the error for a name [i, j) that is empty or too long.
+func (p *parser) badWord(i, j, d int) error {
 	switch {
-	case j == len(b) && j == i:
-		return 0, p.eof(d)
+	case j == len(p.buf) && j == i:
+		return p.eof(d)
 	case j == i:
-		return 0, p.fail(i, ErrSyntax)
-	case j-i > MaxNameLength:
-		return 0, p.fail(i, ErrNameTooLong)
+		return p.fail(i, ErrSyntax)
 	}
-	return j, nil
+	return p.fail(i, ErrNameTooLong)
 }
 
 // operator reads an optional operator and value after the name (end is the

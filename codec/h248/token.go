@@ -1,5 +1,7 @@
 package h248
 
+import "encoding/binary"
+
 // Token is the canonical identity of a keyword of RFC 3525 B.2, whichever of
 // its long or short forms was written and in whatever case ("Modify", "MF"
 // and "modify" are all TokModify). TokNone marks a name that is no keyword,
@@ -233,53 +235,109 @@ func (t Token) Short() string {
 // no keyword and skip the lookup.
 const longestToken = 22
 
-// tokenTable maps a hash of a lower-cased name to the tokens that may have
-// it, open-addressed with linear probing. 512 slots for 185 names keep the
-// probes short.
+// tokenTable maps a hash of a name's first eight bytes (lower-cased) and
+// its length to the tokens that may have it, open-addressed with linear
+// probing. Each slot holds one spelling in lower case and its first eight
+// bytes as a word, so most lookups cost one multiplication and one
+// comparison. 512 slots for 185 spellings keep the probes short.
 var tokenTable = makeTokenTable()
 
-const tokenSlots = 512
+const (
+	tokenSlots = 512
+	tokenShift = 64 - 9 // log2(tokenSlots) top bits of the product
+)
 
-func tokenHash(b []byte) uint {
-	n := uint(len(b))
-	h := n*131 + uint(lower(b[0]))*31 + uint(lower(b[n-1]))*7
-	if n > 2 {
-		h += uint(lower(b[n/2])) * 17
-	}
-	return h % tokenSlots
+type tokenSlot struct {
+	w0   uint64 // the first eight bytes of name, zero-padded
+	name string // lower case
+	tok  Token
 }
 
-func makeTokenTable() (t [tokenSlots]Token) {
+func makeTokenTable() *[tokenSlots]tokenSlot {
+	t := new([tokenSlots]tokenSlot)
 	for tok := TokAdd; tok < tokCount; tok++ {
 		for _, s := range tokenNames[tok] {
-			if s == "" {
+			if s == "" || s == "!" {
 				continue
 			}
-			h := tokenHash([]byte(s))
-			for t[h] != TokNone {
+			low := []byte(s)
+			for i, c := range low {
+				low[i] = lower(c)
+			}
+			w := nameWord(low, 0, len(low))
+			h := tokenHash(w, len(low))
+			for t[h].tok != TokNone {
 				h = (h + 1) % tokenSlots
 			}
-			t[h] = tok
+			t[h] = tokenSlot{w0: w, name: string(low), tok: tok}
 		}
 	}
 	return t
 }
 
+// nameWord returns the bytes b[i:j], at most eight, as a little-endian
+// word with bit 5 of each byte set. For the bytes a name may hold (class
+// cName) that folds letters to lower case and maps no other byte onto a
+// letter or digit, so words compare as the names would without regard to
+// case.
+func nameWord(b []byte, i, j int) uint64 {
+	n := min(j-i, 8)
+	var w uint64
+	if i+8 <= len(b) {
+		w = binary.LittleEndian.Uint64(b[i:])
+	} else {
+		for k := i + n - 1; k >= i; k-- {
+			w = w<<8 | uint64(b[k])
+		}
+	}
+	mask := ^uint64(0) >> (64 - 8*uint(n))
+	return (w | 0x2020202020202020) & mask
+}
+
+func tokenHash(w uint64, n int) uint {
+	return uint(((w ^ uint64(n)) * 0x9E3779B97F4A7C15) >> tokenShift)
+}
+
+// lookupName returns the token spelled by the name b[i:j], whose bytes are
+// all in class cName; TokNone when it is no keyword.
+func lookupName(b []byte, i, j int) Token {
+	n := j - i
+	if n == 0 || n > longestToken {
+		return TokNone
+	}
+	w := nameWord(b, i, j)
+	for h := tokenHash(w, n); ; h = (h + 1) % tokenSlots {
+		s := &tokenTable[h]
+		if s.tok == TokNone {
+			return TokNone
+		}
+		if s.w0 == w && len(s.name) == n && (n <= 8 || eqLower(b[i+8:j], s.name[8:])) {
+			return s.tok
+		}
+	}
+}
+
 // LookupToken returns the token that b spells in long or short form,
 // ignoring case; TokNone when b is no keyword.
 func LookupToken(b []byte) Token {
-	if len(b) == 0 || len(b) > longestToken {
+	if len(b) == 1 && b[0] == '!' {
+		return TokMegaco
+	}
+	if !allClass(b, cName) {
 		return TokNone
 	}
-	for h := tokenHash(b); ; h = (h + 1) % tokenSlots {
-		tok := tokenTable[h]
-		if tok == TokNone {
-			return TokNone
-		}
-		if names := &tokenNames[tok]; eqFold(b, names[0]) || eqFold(b, names[1]) {
-			return tok
+	return lookupName(b, 0, len(b))
+}
+
+// eqLower reports whether b equals s ignoring ASCII case; s is lower case
+// and as long as b.
+func eqLower(b []byte, s string) bool {
+	for i := 0; i < len(s) && i < len(b); i++ {
+		if lower(b[i]) != s[i] {
+			return false
 		}
 	}
+	return true
 }
 
 // isCommand reports whether t names a command (RFC 3525 B.2 commandRequest,
