@@ -3,28 +3,44 @@ package sip
 import "bytes"
 
 // checkHeaders applies the per-header rules of Parse in message order, so
-// the first faulty header decides the error.
+// the first faulty header decides the error. Headers without rules are
+// skipped by one bit test.
 func (m *Message) checkHeaders() error {
 	for i := 0; i < m.n; i++ {
-		id := m.hdrs[i].id
-		if err := m.checkHeader(id, m.value(i)); err != nil {
-			return headerErr(id, err)
+		h := &m.hdrs[i]
+		if checked>>h.id&1 == 0 {
+			continue
+		}
+		if err := m.checkHeader(i, h.id, m.buf[h.val0():h.val1()]); err != nil {
+			return headerErr(h.id, err)
 		}
 	}
 	return nil
 }
 
-// checkHeader checks one header value by its ID; unknown IDs pass.
-func (m *Message) checkHeader(id HeaderID, v []byte) error {
+// checked has a bit set for each header ID checkHeader has rules for.
+const checked = 1<<HdrVia | 1<<HdrFrom | 1<<HdrTo | 1<<HdrContact | 1<<HdrCSeq |
+	1<<HdrCallID | 1<<HdrContentLength | 1<<HdrDate
+
+// checkHeader checks the value v of header i by its ID and keeps what the
+// first Via, CSeq, From and To decode to.
+func (m *Message) checkHeader(i int, id HeaderID, v []byte) error {
+	first := i == int(m.first[id])-1
 	switch id {
 	case HdrVia:
-		return checkVia(v)
+		return m.checkVia(v, first)
 	case HdrFrom, HdrTo:
-		return checkNameAddr(v)
+		tag, err := checkNameAddr(v)
+		if first && id == HdrFrom {
+			m.fromTag = tag
+		} else if first {
+			m.toTag = tag
+		}
+		return err
 	case HdrContact:
 		return checkContact(v)
 	case HdrCSeq:
-		return m.checkCSeq(v)
+		return m.checkCSeq(v, first)
 	case HdrCallID:
 		return checkCallID(v)
 	case HdrContentLength:
@@ -37,10 +53,18 @@ func (m *Message) checkHeader(id HeaderID, v []byte) error {
 }
 
 // checkVia checks every via-parm of one Via line; empty elements such as
-// "a,,b" or "a," are rejected (RFC 4475 badinv01).
-func checkVia(v []byte) error {
+// "a,,b" or "a," are rejected (RFC 4475 badinv01). A line without a comma
+// is one element. The first element of the first Via line is kept.
+func (m *Message) checkVia(v []byte, first bool) error {
 	if len(v) == 0 || v[len(v)-1] == ',' {
 		return ErrBadVia
+	}
+	if bytes.IndexByte(v, ',') < 0 {
+		via, err := ParseVia(v)
+		if first {
+			m.topVia = via
+		}
+		return err
 	}
 	for off, n := 0, 0; off < len(v); n++ {
 		if n == MaxListElements {
@@ -51,8 +75,12 @@ func checkVia(v []byte) error {
 		if len(elem) == 0 {
 			return ErrBadVia
 		}
-		if _, err := ParseVia(elem); err != nil {
+		via, err := ParseVia(elem)
+		if err != nil {
 			return err
+		}
+		if first && n == 0 {
+			m.topVia = via
 		}
 	}
 	return nil
@@ -60,11 +88,14 @@ func checkVia(v []byte) error {
 
 // checkCSeq parses the CSeq and, for a request, requires its method to equal
 // the request method (RFC 3261 §8.1.1.5; RFC 4475 mismatch01, mismatch02).
-// Methods are case-sensitive.
-func (m *Message) checkCSeq(v []byte) error {
-	_, method, err := ParseCSeq(v)
+// Methods are case-sensitive. The first CSeq's number and method are kept.
+func (m *Message) checkCSeq(v []byte, first bool) error {
+	num, method, err := ParseCSeq(v)
 	if err != nil {
 		return err
+	}
+	if first {
+		m.cseqNum, m.cseqMeth = num, method
 	}
 	if m.req && !bytes.Equal(method, m.Method()) {
 		return ErrBadCSeq

@@ -29,6 +29,8 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("second parse differs")
 		}
 		checkAccepted(t, &m)
+		checkDecoded(t, &m)
+		checkFraming(t, b)
 		for id := HdrOther; id < hdrCount; id++ {
 			it := m.List(id)
 			for e, ok := it.Next(); ok; e, ok = it.Next() {
@@ -90,6 +92,56 @@ func checkAccepted(t *testing.T, m *Message) {
 				t.Fatalf("Request-URI %q: %v", u, err)
 			}
 		}
+	}
+}
+
+// checkDecoded asserts that the fields Parse keeps equal what the helpers
+// read from the first Via, CSeq, From and To values.
+func checkDecoded(t *testing.T, m *Message) {
+	t.Helper()
+	via, _ := m.Get(HdrVia)
+	top, _ := NextElement(via, 0)
+	want, err := ParseVia(top)
+	if got := m.TopVia(); err != nil || !sameVia(got, want) {
+		t.Fatalf("TopVia %+v, ParseVia(%q) %+v %v", got, top, want, err)
+	}
+	cseq, _ := m.Get(HdrCSeq)
+	num, method, _ := ParseCSeq(cseq)
+	if n, meth := m.CSeq(); n != num || !bytes.Equal(meth, method) {
+		t.Fatalf("CSeq() %d %q, ParseCSeq(%q) %d %q", n, meth, cseq, num, method)
+	}
+	from, _ := m.Get(HdrFrom)
+	to, _ := m.Get(HdrTo)
+	if !sameView(m.FromTag(), Tag(from)) || !sameView(m.ToTag(), Tag(to)) {
+		t.Fatalf("tags %q %q, Tag says %q %q", m.FromTag(), m.ToTag(), Tag(from), Tag(to))
+	}
+}
+
+func sameVia(a, b Via) bool {
+	return sameView(a.Transport, b.Transport) && sameView(a.Host, b.Host) && a.Port == b.Port &&
+		sameView(a.Branch, b.Branch) && sameView(a.Received, b.Received) &&
+		a.RPort == b.RPort && a.HasRPort == b.HasRPort && sameView(a.Params, b.Params)
+}
+
+// sameView reports whether a and b are the same bytes and both nil or both
+// not.
+func sameView(a, b []byte) bool { return bytes.Equal(a, b) && (a == nil) == (b == nil) }
+
+// checkFraming asserts that the fast header pass and the slow one, which
+// decides errors, fill the same table when the fast one succeeds.
+func checkFraming(t *testing.T, b []byte) {
+	t.Helper()
+	var fast, slow Message
+	fast.buf, slow.buf = b, b
+	pos, err := slow.parseStartLine()
+	if err != nil {
+		t.Fatalf("start line: %v", err)
+	}
+	end, ok := fast.frameFast(pos)
+	slowEnd, err := slow.parseHeaders(pos)
+	if !ok || err != nil || end != slowEnd || fast.n != slow.n || fast.first != slow.first ||
+		fast.hdrs != slow.hdrs {
+		t.Fatalf("fast pass (%d, %v) and slow pass (%d, %v) differ", end, ok, slowEnd, err)
 	}
 }
 

@@ -94,88 +94,135 @@ var compactIDs = [256]HeaderID{
 // "Request-Disposition"); longer names are HdrOther without a look.
 const maxNameLen = 19
 
-// nameHash maps a lower-case long name to a slot of nameSlots. The length,
-// first and last byte tell all known names apart, and these multipliers
-// spread them without collisions over 128 slots. TestLookupHeaderLongNames
-// looks up every name, so a new name that collides fails it.
-func nameHash(n int, first, last byte) uint8 {
-	return uint8((n*20 + int(first) + int(last)*42) & 127)
+// A long name is looked up by hashing two words of it, the first eight
+// bytes and the last eight (the same word for shorter names), with every
+// byte's case bit set, and then comparing the candidate word by word.
+// nameMul and the slot count were chosen so the 42 names do not collide;
+// TestLookupHeaderLongNames looks up every name, so a new name that
+// collides fails it.
+const (
+	nameMul   = 0x9e377ae97f4a7c3b
+	nameShift = 56 // 256 slots
+	caseBits  = 0x2020202020202020
+)
+
+// nameSlots holds at most one candidate ID per hash; nameKeys holds each
+// long name's words in lower case with masks of the bits that case may
+// flip, to confirm the candidate.
+var nameSlots, nameKeys = makeNameKeys()
+
+// nameKey is one long name as lower-case words and their fold masks: 0x20
+// in the bytes that hold a letter, 0 elsewhere. OR-ing the mask maps only
+// the two cases of each letter onto the lower-case one, so the comparison
+// is exact.
+type nameKey struct {
+	id               HeaderID
+	n                uint64
+	first, mid, last uint64 // bytes 0-7 (fewer when n < 8), 8-15, n-8 to n-1
+	foldF, foldM     uint64
+	foldL            uint64
 }
 
-// nameSlots holds at most one candidate ID per hash; names holds each
-// long name in lower case with a mask of the bits that case may flip, to
-// confirm the candidate. Both are small arrays, so a lookup touches few
-// cache lines.
-var nameSlots, names = makeNameSlots()
-
-// foldName is a long name in lower case and its fold mask: 0x20 where the
-// name has a letter, 0 elsewhere.
-type foldName struct {
-	n     int
-	lower [maxNameLen]byte
-	fold  [maxNameLen]byte
-}
-
-func makeNameSlots() (slots [128]HeaderID, t [hdrCount]foldName) {
+func makeNameKeys() (slots [1 << (64 - nameShift)]HeaderID, keys [hdrCount]nameKey) {
 	for id := HdrVia; id < hdrCount; id++ {
-		n := strings.ToLower(hdrNames[id])
-		t[id].n = len(n)
-		copy(t[id].lower[:], n)
-		for i := 0; i < len(n); i++ {
-			if 'a' <= n[i] && n[i] <= 'z' {
-				t[id].fold[i] = 'a' - 'A'
+		name := []byte(strings.ToLower(hdrNames[id]))
+		fold := make([]byte, len(name)+16)
+		for i, c := range name {
+			if 'a' <= c && c <= 'z' {
+				fold[i] = 'a' - 'A'
 			}
 		}
-		slots[nameHash(len(n), n[0], n[len(n)-1])] = id
+		k := &keys[id]
+		k.id, k.n = id, uint64(len(name))
+		k.first, k.last = nameWords(name)
+		k.foldF, k.foldL = nameWords(fold[:len(name)])
+		if len(name) > 16 {
+			k.mid, k.foldM = le64(name[8:]), le64(fold[8:])
+		}
+		slots[nameHash(k.first|caseBits, k.last|caseBits, len(name))] = id
 	}
-	return slots, t
+	return slots, keys
+}
+
+// nameWords returns the first and last words of a name of 2 to maxNameLen
+// bytes; a name shorter than eight bytes is one zero-padded word.
+func nameWords(name []byte) (first, last uint64) {
+	if len(name) >= 8 {
+		return le64(name), le64(name[len(name)-8:])
+	}
+	var w [8]byte
+	copy(w[:], name)
+	return le64(w[:]), le64(w[:])
+}
+
+func nameHash(first, last uint64, n int) uint8 {
+	return uint8(((first*nameMul + last + uint64(n)) * nameMul) >> nameShift)
 }
 
 // LookupHeader maps a header name in any case, long or compact form, to its
 // ID; unknown names give HdrOther. It does not allocate. A known ID implies
 // the name is a token.
 func LookupHeader(name []byte) HeaderID {
-	switch {
-	case len(name) == 1:
+	switch n := len(name); {
+	case n == 1:
 		return compactIDs[lower(name[0])]
-	case len(name) == 0 || len(name) > maxNameLen:
+	case n < 2 || n > maxNameLen:
 		return HdrOther
 	}
-	id := nameSlots[nameHash(len(name), lower(name[0]), lower(name[len(name)-1]))]
-	if id != HdrOther && names[id].equal(name) {
-		return id
+	first, last := nameWords(name)
+	return lookupWords(name, first, last)
+}
+
+// lookupName is LookupHeader for the name buf[i:j] of a header line. It
+// reads the name's words straight from buf, which holds the rest of the
+// line after the name, when eight bytes follow i.
+func lookupName(buf []byte, i, j int) HeaderID {
+	n := j - i
+	if n < 2 || n > maxNameLen || i+8 > len(buf) {
+		return LookupHeader(buf[i:j])
+	}
+	first := le64(buf[i:])
+	last := first
+	if n < 8 {
+		first &= lowBytes[n%8]
+		last = first
+	} else {
+		last = le64(buf[j-8:])
+	}
+	return lookupWords(buf[i:j], first, last)
+}
+
+// lookupShort is LookupHeader for a long name of n bytes, 2 <= n <= 16,
+// given as its first and last eight bytes (the same word, zero-padded,
+// when n < 8). It is small enough to inline into the header loop.
+func lookupShort(first, last uint64, n int) HeaderID {
+	k := &nameKeys[nameSlots[nameHash(first|caseBits, last|caseBits, n)]%hdrCount]
+	if k.n == uint64(n) && first|k.foldF == k.first && last|k.foldL == k.last {
+		return k.id
 	}
 	return HdrOther
 }
 
-// equal reports whether b is the name in any case. OR-ing the fold mask
-// maps only the two cases of each letter onto the lower-case letter, so the
-// comparison is exact; it runs a word at a time.
-func (f *foldName) equal(b []byte) bool {
-	n, w, m := len(b), f.lower[:], f.fold[:]
-	switch {
-	case n != f.n:
-		return false
-	case n >= 8:
-		for i := 0; i < n-8; i += 8 {
-			if le64(b[i:])|le64(m[i:]) != le64(w[i:]) {
-				return false
-			}
-		}
-		return le64(b[n-8:])|le64(m[n-8:]) == le64(w[n-8:])
-	case n >= 4:
-		return le32(b)|le32(m) == le32(w) && le32(b[n-4:])|le32(m[n-4:]) == le32(w[n-4:])
+// lowBytes[n] keeps the low n bytes of a word.
+var lowBytes = [8]uint64{0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff,
+	0xffffffffffff, 0xffffffffffffff}
+
+// lookupWords finds the long name with the given first and last words; the
+// name itself is read only for the middle word of names over 16 bytes.
+func lookupWords(name []byte, first, last uint64) HeaderID {
+	n := len(name)
+	id := nameSlots[nameHash(first|caseBits, last|caseBits, n)]
+	k := &nameKeys[id]
+	if k.n != uint64(n) || first|k.foldF != k.first || last|k.foldL != k.last {
+		return HdrOther
 	}
-	for i := range n {
-		if b[i]|m[i] != w[i] {
-			return false
-		}
+	if n > 16 && le64(name[8:])|k.foldM != k.mid {
+		return HdrOther
 	}
-	return true
+	return id
 }
 
 func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
-func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
 
 // String returns the canonical long name, such as "Call-ID",
 // "WWW-Authenticate" or "Key-Distribution"; "" for HdrOther and unknown IDs.

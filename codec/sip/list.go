@@ -1,5 +1,7 @@
 package sip
 
+import "math/bits"
+
 // ListIter walks the comma-separated elements of every header line with one
 // ID, in message order (RFC 3261 §7.3.1), respecting quoted strings (with
 // backslash escapes) and <...>. Elements are trimmed of LWS; empty elements
@@ -72,9 +74,12 @@ func endOfElement(v []byte, off int) int { return scanTo(v, off, false) }
 
 // scanTo returns the index of the first ',' (or, with semi, ',' or ';') at or
 // after i outside quoted strings and <...>, or len(b). An unclosed quote or
-// '<' runs to the end.
+// '<' runs to the end. skipPlain passes over runs of other bytes.
 func scanTo(b []byte, i int, semi bool) int {
 	for ; i < len(b); i++ {
+		if i = skipPlain(b, i, semi); i == len(b) {
+			break
+		}
 		switch b[i] {
 		case ',':
 			return i
@@ -94,6 +99,29 @@ func scanTo(b []byte, i int, semi bool) int {
 		}
 	}
 	return len(b)
+}
+
+// skipPlain returns the index of the first ',', '"', '<' (and, with semi,
+// ';') at or after i, reading eight bytes at a time; within the last seven
+// bytes of b it returns i and leaves the bytes to the caller.
+func skipPlain(b []byte, i int, semi bool) int {
+	const (
+		commas = ',' * ones
+		quotes = '"' * ones
+		angles = '<' * ones
+		semis  = ';' * ones
+	)
+	for ; i+8 <= len(b); i += 8 {
+		x := le64(b[i:])
+		m := zeroBytes(x^commas) | zeroBytes(x^quotes) | zeroBytes(x^angles)
+		if semi {
+			m |= zeroBytes(x ^ semis)
+		}
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	return i
 }
 
 // indexByteFrom returns the index of the first c at or after i, or -1.

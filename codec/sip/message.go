@@ -1,13 +1,26 @@
 package sip
 
-// hdr is one header field as offsets into the buffer. Offsets fit in uint16
-// because a message is at most MaxMessageSize bytes.
+// hdr is one header field as offsets into the buffer, packed so that the
+// header loop stores it with two writes. Offsets fit in uint16 because a
+// message is at most MaxMessageSize bytes. The name as written starts the
+// line; the value is trimmed of LWS; end is just after the final line end.
 type hdr struct {
-	id           HeaderID
-	name0, name1 uint16 // name as written; name0 is also where the line starts
-	val0, val1   uint16 // value trimmed of LWS
-	end          uint16 // just after the final line end
+	off uint64 // name0 | name1<<16 | val0<<32 | val1<<48
+	end uint16
+	id  HeaderID
 }
+
+func packHdr(id HeaderID, name0, name1, val0, val1, end int) hdr {
+	return hdr{
+		off: uint64(name0) | uint64(name1)<<16 | uint64(val0)<<32 | uint64(val1)<<48,
+		end: uint16(end), id: id,
+	}
+}
+
+func (h *hdr) name0() int { return int(uint16(h.off)) }
+func (h *hdr) name1() int { return int(uint16(h.off >> 16)) }
+func (h *hdr) val0() int  { return int(uint16(h.off >> 32)) }
+func (h *hdr) val1() int  { return int(h.off >> 48) }
 
 // Message is a parsed SIP message: offsets into the caller's buffer, no
 // copies. Views returned by its methods alias that buffer and stay valid
@@ -27,6 +40,20 @@ type Message struct {
 	a0, a1       uint16 // method (requests) or reason phrase (responses)
 	u0, u1       uint16 // Request-URI
 	body0, body1 uint16
+
+	// What the checks of Parse decode on the way, kept so that a proxy
+	// does not parse the same bytes again: see TopVia, CSeq, FromTag, ToTag.
+	decoded
+}
+
+// decoded holds the fields Parse decodes while checking the first Via,
+// CSeq, From and To headers.
+type decoded struct {
+	topVia   Via
+	cseqNum  uint32
+	cseqMeth []byte
+	fromTag  []byte
+	toTag    []byte
 }
 
 // Header is one header field line.
@@ -47,6 +74,7 @@ func (m *Message) Reset() {
 	m.status = 0
 	m.line0, m.line1, m.a0, m.a1, m.u0, m.u1 = 0, 0, 0, 0, 0, 0
 	m.body0, m.body1 = 0, 0
+	m.decoded = decoded{}
 }
 
 // Parse parses buf, one datagram holding a start line, header fields, an
@@ -75,7 +103,7 @@ func (m *Message) Parse(buf []byte) error {
 	if err != nil {
 		return err
 	}
-	if pos, err = m.parseHeaders(pos); err != nil {
+	if pos, err = m.frameHeaders(pos); err != nil {
 		return err
 	}
 	if err = m.frameBody(pos); err != nil {
@@ -134,7 +162,7 @@ func (m *Message) parseHeader(pos int) (int, error) {
 		name1--
 	}
 	// A known name is a token by construction; only others need the scan.
-	id := LookupHeader(buf[pos:name1])
+	id := lookupName(buf, pos, name1)
 	if id == HdrOther && !isToken(buf[pos:name1]) {
 		return 0, ErrBadHeader
 	}
@@ -142,15 +170,8 @@ func (m *Message) parseHeader(pos int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	v0 := skipLWS(buf[:end], i+1)
-	v1 := end
-	for v1 > v0 && class[buf[v1-1]]&cLWS != 0 {
-		v1--
-	}
-	m.hdrs[m.n] = hdr{
-		id: id, name0: uint16(pos), name1: uint16(name1),
-		val0: uint16(v0), val1: uint16(v1), end: uint16(end),
-	}
+	v0, v1 := valueBounds(buf, i, end-1)
+	m.hdrs[m.n] = packHdr(id, pos, name1, v0, v1, end)
 	m.n++
 	if m.first[id] == 0 {
 		m.first[id] = uint8(m.n)
@@ -278,16 +299,16 @@ func (m *Message) Header(i int) Header {
 	h := &m.hdrs[i]
 	return Header{
 		ID:    h.id,
-		Name:  m.buf[h.name0:h.name1],
-		Value: m.buf[h.val0:h.val1],
-		Line:  m.buf[h.name0:h.end],
+		Name:  m.buf[h.name0():h.name1()],
+		Value: m.buf[h.val0():h.val1()],
+		Line:  m.buf[h.name0():h.end],
 	}
 }
 
 // value returns the value of header i; i must be in range.
 func (m *Message) value(i int) []byte {
 	h := &m.hdrs[i]
-	return m.buf[h.val0:h.val1]
+	return m.buf[h.val0():h.val1()]
 }
 
 // Get returns the value of the first header with that ID.
@@ -325,3 +346,43 @@ func (m *Message) Count(id HeaderID) int {
 	}
 	return c
 }
+
+// valueBounds returns the value of a header line whose ':' is at colon and
+// whose last LF is at lf, trimmed of LWS. The usual single SP after the
+// colon and CR before the LF are stepped over without a loop.
+func valueBounds(buf []byte, colon, lf int) (v0, v1 int) {
+	v0, v1 = colon+1, lf
+	if v0 < v1 && buf[v0] == ' ' {
+		v0++
+	}
+	if v1 > v0 && buf[v1-1] == '\r' {
+		v1--
+	}
+	if v0 < v1 && (class[buf[v0]]&cLWS != 0 || class[buf[v1-1]]&cLWS != 0) {
+		for v0 < v1 && class[buf[v0]]&cLWS != 0 {
+			v0++
+		}
+		for v1 > v0 && class[buf[v1-1]]&cLWS != 0 {
+			v1--
+		}
+	}
+	return v0, v1
+}
+
+// TopVia returns the first via-parm of the first Via header as ParseVia
+// reads it; Parse has checked it. It is the zero Via when Parse stopped
+// before the Via headers were checked.
+func (m *Message) TopVia() Via { return m.topVia }
+
+// CSeq returns the CSeq number and method as ParseCSeq reads them; Parse has
+// checked them. num is 0 and method nil when Parse stopped before CSeq was
+// checked.
+func (m *Message) CSeq() (num uint32, method []byte) { return m.cseqNum, m.cseqMeth }
+
+// FromTag returns the tag parameter of the first From header, quotes
+// removed, as Tag reads it; nil when there is none or Parse stopped before
+// From was checked.
+func (m *Message) FromTag() []byte { return m.fromTag }
+
+// ToTag returns the tag parameter of the first To header, like FromTag.
+func (m *Message) ToTag() []byte { return m.toTag }

@@ -418,3 +418,39 @@ func TestHeaderErrorText(t *testing.T) {
 		t.Fatal("headerErr wrapped an error it has no slot for")
 	}
 }
+
+func TestDecodedFields(t *testing.T) {
+	m := mustParse(t, bench200)
+	v := m.TopVia()
+	if string(v.Host) != "127.0.0.1" || v.Port != 5060 || string(v.Branch) != "z9hG4bK.p2" ||
+		string(v.Transport) != "UDP" || v.HasRPort {
+		t.Fatalf("TopVia = %+v", v)
+	}
+	if n, method := m.CSeq(); n != 2 || string(method) != "REGISTER" {
+		t.Fatalf("CSeq() = %d %q", n, method)
+	}
+	if string(m.FromTag()) != "ft1" || string(m.ToTag()) != "tt9" {
+		t.Fatalf("tags %q %q", m.FromTag(), m.ToTag())
+	}
+	// A request without a To tag, a quoted tag, and a second From that does
+	// not count.
+	m = mustParse(t, minimal([]string{"Via: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK2;rport"}, ""))
+	if m.ToTag() != nil || string(m.TopVia().Branch) != "z9hG4bK1" || m.TopVia().HasRPort {
+		t.Fatalf("to tag %q, top via %+v", m.ToTag(), m.TopVia())
+	}
+	b := bytes.Replace(minimal(nil, ""), []byte(";tag=a1"), []byte(`;TAG="q 1";tag=z`), 1)
+	if m = mustParse(t, b); string(m.FromTag()) != "q 1" {
+		t.Fatalf("quoted tag %q", m.FromTag())
+	}
+	// Fields decoded before a later error are kept; the zero values otherwise.
+	var bad Message
+	if bad.Parse(minimal([]string{"CSeq: x"}, "")) == nil {
+		t.Fatal("accepted a bad CSeq")
+	}
+	if bad.Reset(); bad.TopVia().Host != nil || bad.FromTag() != nil {
+		t.Fatal("Reset kept decoded fields")
+	}
+	if n, method := bad.CSeq(); n != 0 || method != nil {
+		t.Fatal("Reset kept the CSeq")
+	}
+}

@@ -45,33 +45,33 @@ func NameAddrURI(v []byte) []byte {
 // display name with non-token characters such as ',' (baddn), white space
 // just inside <...> (LAQUOT = SWS "<", RAQUOT = ">" SWS; badaspec), and an
 // addr-spec form whose URI holds '?' or ',' which RFC 3261 §20.10 requires
-// to be enclosed in <...> (regbadct).
-func checkNameAddr(v []byte) error {
+// to be enclosed in <...> (regbadct). It returns the value of the first tag
+// parameter, quotes removed, as Tag does.
+func checkNameAddr(v []byte) (tag []byte, err error) {
 	i := skipLWS(v, 0)
-	var err error
 	if i < len(v) && v[i] == '"' {
 		if i = skipQuoted(v, i); i < 0 {
-			return ErrBadNameAddr
+			return nil, ErrBadNameAddr
 		}
 		i = skipLWS(v, i)
 		if i == len(v) || v[i] != '<' {
-			return ErrBadNameAddr
+			return nil, ErrBadNameAddr
 		}
 		i, err = angleURI(v, i)
 	} else if lt := bytes.IndexByte(v[i:], '<'); lt >= 0 {
 		if !isDisplayTokens(v[i : i+lt]) {
-			return ErrBadNameAddr
+			return nil, ErrBadNameAddr
 		}
 		i, err = angleURI(v, i+lt)
 	} else {
 		i, err = addrSpec(v, i)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	i = skipLWS(v, i)
 	if i < len(v) && v[i] != ';' {
-		return ErrBadNameAddr
+		return nil, ErrBadNameAddr
 	}
 	return checkParams(v, i)
 }
@@ -130,13 +130,18 @@ func isDisplayTokens(b []byte) bool {
 }
 
 // checkContact checks a Contact value: "*" or a list of name-addr/addr-spec
-// elements (RFC 3261 §20.10). Empty elements are rejected.
+// elements (RFC 3261 §20.10). Empty elements are rejected; a value without a
+// comma is one element.
 func checkContact(v []byte) error {
 	if len(v) == 1 && v[0] == '*' {
 		return nil
 	}
 	if len(v) == 0 || v[len(v)-1] == ',' {
 		return ErrBadNameAddr
+	}
+	if bytes.IndexByte(v, ',') < 0 {
+		_, err := checkNameAddr(v)
+		return err
 	}
 	for off, n := 0, 0; off < len(v); n++ {
 		if n == MaxListElements {
@@ -147,7 +152,7 @@ func checkContact(v []byte) error {
 		if len(elem) == 0 {
 			return ErrBadNameAddr
 		}
-		if err := checkNameAddr(elem); err != nil {
+		if _, err := checkNameAddr(elem); err != nil {
 			return err
 		}
 	}

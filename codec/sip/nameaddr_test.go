@@ -58,8 +58,12 @@ func TestCheckNameAddr(t *testing.T) {
 		"<sip:a@b>;received=[2001:db8::1];x=a:b",
 	}
 	for _, in := range good {
-		if err := checkNameAddr([]byte(in)); err != nil {
+		tag, err := checkNameAddr([]byte(in))
+		if err != nil {
 			t.Errorf("checkNameAddr(%q): %v", in, err)
+		}
+		if want := Tag([]byte(in)); string(tag) != string(want) || (tag == nil) != (want == nil) {
+			t.Errorf("checkNameAddr(%q) tag %q, Tag says %q", in, tag, want)
 		}
 	}
 	bad := map[string]error{
@@ -84,7 +88,7 @@ func TestCheckNameAddr(t *testing.T) {
 		"<sip:a@b>" + strings.Repeat(";p", MaxParams+1): ErrTooManyParams,
 	}
 	for in, want := range bad {
-		if err := checkNameAddr([]byte(in)); !errors.Is(err, want) {
+		if _, err := checkNameAddr([]byte(in)); !errors.Is(err, want) {
 			t.Errorf("checkNameAddr(%q) = %v, want %v", in, err, want)
 		}
 	}

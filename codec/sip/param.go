@@ -105,20 +105,25 @@ func checkParam(p param) error {
 }
 
 // checkParams checks the parameters starting at the ';' at b[i] up to the end
-// of b, which must hold one element.
-func checkParams(b []byte, i int) error {
+// of b, which must hold one element, and returns the value of the first tag
+// parameter, quotes removed (nil without one).
+func checkParams(b []byte, i int) (tag []byte, err error) {
+	seen := false
 	for n := 0; i < len(b); n++ {
 		if b[i] != ';' {
-			return ErrBadParam
+			return nil, ErrBadParam
 		}
 		if n == MaxParams {
-			return ErrTooManyParams
+			return nil, ErrTooManyParams
 		}
 		p, next := nextParam(b, i)
 		if err := checkParam(p); err != nil {
-			return err
+			return nil, err
+		}
+		if !seen && eqLower(p.name, "tag") {
+			tag, seen = unquote(p.value), true
 		}
 		i = next
 	}
-	return nil
+	return tag, nil
 }
