@@ -342,9 +342,8 @@ func (w *Worker) failClosed(out []byte, r Reason) []byte {
 		}
 		out = append(out, hd.Line...)
 	}
-	out = append(out, "Warning: 399 sigproxy \""...)
-	out = append(out, r.String()...)
-	return append(out, "\"\r\nContent-Length: 0\r\n\r\n"...)
+	out = appendWarning(out, r)
+	return append(out, "Content-Length: 0\r\n\r\n"...)
 }
 
 // logOutcome writes the one line per registration outcome. It never logs key

@@ -156,6 +156,9 @@ func TestSecurityAgreementChecks(t *testing.T) {
 		if r.h.Stats().Reasons[ReasonVerifyMismatch.String()] != 1 {
 			t.Error("verify mismatch not counted")
 		}
+		if w, _ := resp.Get(sip.HdrWarning); string(w) != `399 sigproxy "verify_mismatch"` {
+			t.Errorf("494 Warning = %q, want the reason", w)
+		}
 	})
 	t.Run("client list changed", func(t *testing.T) {
 		r := newRig(t)

@@ -16,14 +16,14 @@ import (
 func (w *Worker) reply(out []byte, src netip.AddrPort, code int, reason string,
 	name, value []byte, r Reason) ([]byte, netip.AddrPort, bool) {
 	w.h.count(r)
-	out = w.buildReply(out[:0], src, code, reason, name, value)
+	out = w.buildReply(out[:0], src, code, reason, name, value, r)
 	return w.sent(out, src)
 }
 
 // refuse builds a local response to a REGISTER and counts r.
 func (w *Worker) refuse(out []byte, src netip.AddrPort, code int, reason string, r Reason) []byte {
 	w.h.count(r)
-	return w.buildReply(out[:0], src, code, reason, nil, nil)
+	return w.buildReply(out[:0], src, code, reason, nil, nil, r)
 }
 
 var hdrSecurityServer = []byte("Security-Server")
@@ -32,7 +32,7 @@ var hdrSecurityServer = []byte("Security-Server")
 func (w *Worker) refuse494(out []byte, src netip.AddrPort, r Reason) []byte {
 	w.h.count(r)
 	return w.buildReply(out[:0], src, 494, "Security Agreement Required",
-		hdrSecurityServer, w.h.serverList)
+		hdrSecurityServer, w.h.serverList, r)
 }
 
 var (
@@ -44,14 +44,15 @@ var (
 // the source's share of it, is full.
 func (w *Worker) overloaded(out []byte, src netip.AddrPort, r Reason) []byte {
 	w.h.count(r)
-	return w.buildReply(out[:0], src, 503, "Service Unavailable", hdrRetryAfter, retryAfterSecs)
+	return w.buildReply(out[:0], src, 503, "Service Unavailable", hdrRetryAfter, retryAfterSecs, r)
 }
 
 // buildReply writes a response to the parsed request (RFC 3261 §8.2.6): the
 // Via lines (the top one completed with received/rport), From, To with a tag,
-// Call-ID and CSeq, one optional extra header, and no body.
+// Call-ID and CSeq, one optional extra header, a Warning naming the reason
+// (RFC 3261 §20.43: code 399, miscellaneous), and no body.
 func (w *Worker) buildReply(out []byte, src netip.AddrPort, code int, reason string,
-	name, value []byte) []byte {
+	name, value []byte, why Reason) []byte {
 	w.h.ctr.local.Add(1)
 	m := &w.msg
 	out = appendStatusLine(out, code, reason)
@@ -83,7 +84,17 @@ func (w *Worker) buildReply(out []byte, src netip.AddrPort, code int, reason str
 	if code == 494 {
 		out = append(out, "Require: sec-agree\r\n"...)
 	}
+	if why != ReasonNone {
+		out = appendWarning(out, why)
+	}
 	return append(out, "Content-Length: 0\r\n\r\n"...)
+}
+
+// appendWarning writes the Warning header that names a counted reason.
+func appendWarning(out []byte, r Reason) []byte {
+	out = append(out, "Warning: 399 sigproxy \""...)
+	out = append(out, r.String()...)
+	return append(out, "\"\r\n"...)
 }
 
 func appendStatusLine(out []byte, code int, reason string) []byte {
