@@ -209,13 +209,7 @@ func (w *Worker) openProxyCopy(p *pending, alg skd.WrapAlg, kid, b64 []byte) ([]
 func (w *Worker) regMAC(p *pending, sk, terminal, wrapName []byte) ([]byte, Reason) {
 	m := &w.msg
 	callID, _ := m.Get(sip.HdrCallID)
-	cseq, _ := m.Get(sip.HdrCSeq)
-	num, method, err := sip.ParseCSeq(cseq)
-	if err != nil {
-		return nil, ReasonKeyDistMalformed
-	}
-	from, _ := m.Get(sip.HdrFrom)
-	to, _ := m.Get(sip.HdrTo)
+	num, method := m.CSeq()
 
 	seq := strconv.AppendUint(w.seq[:0], uint64(num), 10)
 	seq = append(seq, ' ')
@@ -231,8 +225,8 @@ func (w *Worker) regMAC(p *pending, sk, terminal, wrapName []byte) ([]byte, Reas
 		Status:   status,
 		TxnID:    callID,
 		Seq:      seq,
-		FromTag:  sip.Tag(from),
-		ToTag:    sip.Tag(to),
+		FromTag:  m.FromTag(),
+		ToTag:    m.ToTag(),
 		Nonce:    p.nonce.bytes(),
 		Chosen:   p.chosenEntry(),
 		Offered:  offered,

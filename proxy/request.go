@@ -257,11 +257,12 @@ func (w *Worker) topVia() (elem, rest []byte) {
 
 // appendTopViaReceived writes the first Via line with received (when the
 // source differs from sent-by, or rport was asked for) and the rport value.
+// value is the first Via line's value; Parse has decoded its first element.
 func (w *Worker) appendTopViaReceived(out, value []byte, src netip.AddrPort) []byte {
 	elem, next := sip.NextElement(value, 0)
-	via, err := sip.ParseVia(elem)
+	via := w.msg.TopVia()
 	out = append(out, "Via: "...)
-	if err != nil || !hasParamRoom(elem) {
+	if !hasParamRoom(elem) {
 		out = append(out, value...)
 		return append(out, "\r\n"...)
 	}

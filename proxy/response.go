@@ -18,8 +18,8 @@ import (
 // Without this, anyone could reflect datagrams through the proxy or forge a
 // 401 or 200 for someone else's registration.
 func (w *Worker) response(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort, bool) {
-	top, rest := w.topVia()
-	if !w.isOwnVia(top) {
+	_, rest := w.topVia()
+	if !w.isOwnVia(w.msg.TopVia()) {
 		return w.drop(ReasonViaNotOurs)
 	}
 	next := rest
@@ -56,9 +56,8 @@ func (w *Worker) response(src netip.AddrPort, out []byte) ([]byte, netip.AddrPor
 
 // isOwnVia reports whether a via-parm is one the proxy wrote: its sent-by and
 // branch prefix.
-func (w *Worker) isOwnVia(elem []byte) bool {
-	via, err := sip.ParseVia(elem)
-	if err != nil || !bytes.HasPrefix(via.Branch, []byte(branchPrefix)) {
+func (w *Worker) isOwnVia(via sip.Via) bool {
+	if !bytes.HasPrefix(via.Branch, []byte(branchPrefix)) {
 		return false
 	}
 	hp := w.self.hostPort
@@ -91,9 +90,8 @@ func viaTarget(elem []byte) (netip.AddrPort, bool) {
 
 // isRegisterResponse reports whether the CSeq method is REGISTER.
 func (w *Worker) isRegisterResponse() bool {
-	v, _ := w.msg.Get(sip.HdrCSeq)
-	_, method, err := sip.ParseCSeq(v)
-	return err == nil && bytes.Equal(method, methodRegister)
+	_, method := w.msg.CSeq()
+	return bytes.Equal(method, methodRegister)
 }
 
 // respEdits says how a forwarded response differs from the one received.
