@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	xterm "golang.org/x/term"
+)
+
+// progressEvery is how often the bar is redrawn: often enough to look live, rarely
+// enough to cost nothing next to the load.
+const progressEvery = 200 * time.Millisecond
+
+// progress draws a live bar on a terminal: completed registrations out of --count,
+// or elapsed time out of --duration, with the running rate and failures.
+type progress struct {
+	bar     *progressbar.ProgressBar
+	byCount bool
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// wantProgress decides from --progress (auto, always, never) whether to draw.
+func wantProgress(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && xterm.IsTerminal(int(f.Fd()))
+}
+
+// startProgress starts redrawing for the engine until stop is called.
+func startProgress(w io.Writer, e *engine, count int64, duration time.Duration) *progress {
+	p := &progress{byCount: count > 0, stop: make(chan struct{}), done: make(chan struct{})}
+	max := count
+	if !p.byCount {
+		max = int64(duration / time.Second)
+	}
+	p.bar = progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionThrottle(progressEvery/2),
+		progressbar.OptionSetRenderBlankState(true),
+		progressbar.OptionShowDescriptionAtLineEnd(),
+		progressbar.OptionSetItsString("s"),
+	)
+	go p.loop(e)
+	return p
+}
+
+func (p *progress) loop(e *engine) {
+	defer close(p.done)
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-p.stop:
+			p.draw(e, start)
+			_ = p.bar.Finish()
+			return
+		case <-tick.C:
+			p.draw(e, start)
+		}
+	}
+}
+
+func (p *progress) draw(e *engine, start time.Time) {
+	ok, failed := e.rec.succeeded.Load(), e.rec.failed.Load()
+	sec := time.Since(start).Seconds()
+	if p.byCount {
+		_ = p.bar.Set64(int64(ok + failed))
+	} else {
+		_ = p.bar.Set64(min(int64(sec), p.bar.GetMax64()))
+	}
+	rate := 0.0
+	if sec > 0 {
+		rate = float64(ok) / sec
+	}
+	p.bar.Describe(fmt.Sprintf("%d ok, %d failed, %.0f reg/s, %d in flight",
+		ok, failed, rate, e.inflight.Load()))
+}
+
+// close draws the final state and ends the line.
+func (p *progress) close(w io.Writer) {
+	if p == nil {
+		return
+	}
+	close(p.stop)
+	<-p.done
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// termState is where a terminal is in its registration.
+type termState uint8
+
+const (
+	stateIdle    termState = iota
+	stateWait401           // first REGISTER sent, waiting for the challenge
+	stateWait200           // second REGISTER sent, waiting for the 200
+)
+
+// branchPrefix starts every branch sigbench makes: the RFC 3261 magic cookie and a
+// tag, then the terminal's index and the CSeq, so a response finds its terminal
+// without a map lookup.
+const branchPrefix = "z9hG4bKsb"
+
+// term is one simulated terminal: a registration state machine sharing a socket
+// with others. The fields above mu are fixed after setup; the rest are guarded by mu.
+type term struct {
+	idx      int
+	identity string
+	offer    []string // Security-Client entries; nil for a plain registration
+	offerHdr []byte   // the Security-Client line with Require and Proxy-Require
+	password string   // digest password derived from Kc
+	kek      [skd.KEKSize]byte
+	sock     *sock
+	callID   string
+	fromTag  string
+	aor      string // "sip:identity@realm"
+	timer    *time.Timer
+
+	mu       sync.Mutex
+	state    termState
+	cseq     uint32
+	branch   []byte
+	req      []byte // the request in flight, kept for retransmission
+	started  time.Time
+	txStart  time.Time
+	deadline time.Time
+	retxAt   time.Time
+	retx     time.Duration
+	ch       challenge
+	ha1      string // cached H(A1) for ha1Key
+	ha1Key   string // algorithm and realm the cached H(A1) is for
+}
+
+// challenge is what a terminal keeps from the 401, copied out of the read buffer.
+type challenge struct {
+	alg    string
+	realm  []byte
+	nonce  []byte
+	opaque []byte
+	qop    bool
+	chosen []byte // the Security-Server entry echoed in Security-Verify
+	mech   skd.Mechanism
+}
+
+// newTerm prepares terminal idx with its key material and a fresh Call-ID.
+func newTerm(idx int, identity string, kc []byte, offer []string, s *sock) *term {
+	t := &term{
+		idx:      idx,
+		identity: identity,
+		offer:    offer,
+		password: skd.DigestPassword(kc),
+		kek:      skd.TerminalKEK(kc),
+		sock:     s,
+		callID:   randomHex(8) + "@" + s.host,
+		fromTag:  randomHex(6),
+	}
+	if len(offer) > 0 {
+		line := "Require: sec-agree\r\nProxy-Require: sec-agree\r\nSecurity-Client: "
+		for i, e := range offer {
+			if i > 0 {
+				line += ", "
+			}
+			line += e
+		}
+		t.offerHdr = []byte(line + "\r\n")
+	}
+	return t
+}
+
+// nextBranch sets a fresh branch for the next transaction; CSeq must be bumped first.
+func (t *term) nextBranch() {
+	b := append(t.branch[:0], branchPrefix...)
+	b = strconv.AppendInt(b, int64(t.idx), 10)
+	b = append(b, '.')
+	t.branch = strconv.AppendUint(b, uint64(t.cseq), 10)
+}
+
+// branchIndex reads the terminal index out of a branch sigbench made; ok is false
+// for any other branch.
+func branchIndex(b []byte) (idx int, ok bool) {
+	if len(b) <= len(branchPrefix) || string(b[:len(branchPrefix)]) != branchPrefix {
+		return 0, false
+	}
+	n := 0
+	digits := 0
+	for _, c := range b[len(branchPrefix):] {
+		if c == '.' {
+			break
+		}
+		if c < '0' || c > '9' || digits >= maxIndexDigits {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+		digits++
+	}
+	return n, digits > 0
+}
+
+// maxIndexDigits bounds the index part of a branch: more than MaxTerminals needs.
+const maxIndexDigits = 9
+
+// randomHex returns 2n hex digits from crypto/rand.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
