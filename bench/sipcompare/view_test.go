@@ -34,21 +34,11 @@ func proxyView(m *sip.Message, msg []byte, v *view) error {
 		return err
 	}
 	v.method, v.status = m.Method(), m.StatusCode()
-	via, _ := m.Get(sip.HdrVia)
-	top, _ := sip.NextElement(via, 0)
-	tv, err := sip.ParseVia(top)
-	if err != nil {
-		return err
-	}
+	tv := m.TopVia()
 	v.branch, v.viaHost, v.viaPort = tv.Branch, tv.Host, tv.Port
-	from, _ := m.Get(sip.HdrFrom)
-	to, _ := m.Get(sip.HdrTo)
-	v.fromTag, v.toTag = sip.Tag(from), sip.Tag(to)
+	v.fromTag, v.toTag = m.FromTag(), m.ToTag()
 	v.callID, _ = m.Get(sip.HdrCallID)
-	cseq, _ := m.Get(sip.HdrCSeq)
-	if v.cseq, _, err = sip.ParseCSeq(cseq); err != nil {
-		return err
-	}
+	v.cseq, _ = m.CSeq()
 	contact, _ := m.Get(sip.HdrContact)
 	first, _ := sip.NextElement(contact, 0)
 	v.contact = sip.NameAddrURI(first)
