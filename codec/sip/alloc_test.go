@@ -49,6 +49,11 @@ func TestHelpersNoAllocs(t *testing.T) {
 	uri := m.RequestURI()
 	dst := make([]byte, 0, 1024)
 	funcs := map[string]func(){
+		"TopVia/CSeq/FromTag/ToTag": func() {
+			_, _ = m.TopVia(), m.FromTag()
+			_, _ = m.CSeq()
+			_ = m.ToTag()
+		},
 		"Get/Index/Count/Header": func() {
 			_, _ = m.Get(HdrContact)
 			_ = m.Index(HdrVia, 0) + m.Count(HdrVia)

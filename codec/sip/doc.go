@@ -15,6 +15,10 @@
 // ErrMissingHeader for it with the message fully parsed, so a server can
 // answer 400 as RFC 4475 §3.4.1 expects.
 //
+// While checking, Parse keeps what it decodes of the fields a proxy routes
+// by: TopVia (the first via-parm), CSeq, FromTag and ToTag return them
+// without parsing those bytes again.
+//
 // Helpers work on header values: ListIter and NextElement split
 // comma-separated lists, Param reads ;name=value parameters, ParseVia,
 // ParseURI, ParseCSeq, ParseMaxForwards, Tag and NameAddrURI read the fields
@@ -34,14 +38,28 @@
 //
 // # Allocation
 //
-// Parse, the Message accessors, LookupHeader, ListIter, NextElement, Param,
+// Parse, the Message accessors (TopVia, CSeq, FromTag, ToTag included),
+// LookupHeader, ListIter, NextElement, Param,
 // ParseVia, ParseURI, ParseCSeq, ParseMaxForwards, Tag, NameAddrURI,
 // ParseMechanism, AuthScheme, AuthParam, ListParam, CheckAuth,
 // DropFirstElement and IsToken never allocate, on success or error (errors
 // carrying a header name are preallocated). AppendHeader, AppendList and
 // AppendViaReceived allocate only when dst lacks capacity. Tests guard this
-// with testing.AllocsPerRun. A typical 550-byte REGISTER parses, all checks
-// included, in about 0.7 µs on a busy 2-core EPYC; see bench_test.go.
+// with testing.AllocsPerRun.
+//
+// # Speed
+//
+// Parse reads the header section in one pass that finds line ends from
+// bitmaps of the LF and CR bytes, 64 bytes per step (SSE2 compares on amd64,
+// eight bytes per step elsewhere or with the purego build tag), and looks
+// up names of up to 16 bytes from two words with a perfect hash. Anything
+// out of the ordinary in that pass (a limit reached, a malformed line, a
+// bare CR) makes Parse start over with a plain byte-by-byte pass, which
+// decides the error; the fuzz tests check the two passes agree. Lists
+// without a comma skip the element split, and the element and class
+// scanners step over several bytes at a time. A typical 555-byte REGISTER
+// parses, all checks included, in about 0.6 µs on a busy 2-core EPYC (about
+// 12,000 instructions); bench/README.md compares it with sipgo.
 //
 // # Limits
 //
