@@ -5,7 +5,11 @@ COUNT     ?= 6
 BENCH     ?= .
 PKGS      ?= ./...
 
-.PHONY: all build demo test test-race vet deps sipp fuzz bench clean
+# Modules of their own that the targets below enter too: bench/sipcompare
+# compares the SIP codec with sipgo, which stays out of the product's go.mod.
+MODULES   ?= . bench/sipcompare
+
+.PHONY: all build demo test test-race vet deps sipp fuzz bench bench-compare clean
 
 all: build
 
@@ -21,11 +25,13 @@ demo:
 test: vet
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -race -count=1 ./keystore/... ./proxy/...
+	$(GO) -C bench/sipcompare test -count=1 ./...
 	@command -v sipp >/dev/null || echo "note: sipp not installed, the SIPp test was skipped (make deps)"
 	@command -v tshark >/dev/null || echo "note: tshark not installed, the tshark test was skipped (make deps)"
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) -C bench/sipcompare vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 
@@ -38,13 +44,17 @@ deps:
 sipp:
 	$(GO) test -count=1 -v -run 'TestSIPp' ./tools/loopback
 
-# Runs every fuzz target in turn for FUZZTIME each, on past a failing one;
-# lists the failing targets at the end (their inputs are in testdata/fuzz/).
+# Runs every fuzz target of every module in turn for FUZZTIME each, on past
+# a failing one; lists the failing targets at the end (their inputs are in
+# the package's testdata/fuzz/).
 fuzz:
-	@failed=""; for pkg in $$($(GO) list ./...); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$t ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || failed="$$failed $$pkg.$$t"; \
+	@failed=""; for mod in $(MODULES); do \
+	  for pkg in $$($(GO) -C $$mod list ./...); do \
+	    for t in $$($(GO) -C $$mod test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	      echo "== $$pkg $$t ($(FUZZTIME))"; \
+	      $(GO) -C $$mod test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || \
+	        failed="$$failed $$pkg.$$t"; \
+	    done; \
 	  done; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failing fuzz targets:$$failed"; exit 1; fi
@@ -52,6 +62,17 @@ fuzz:
 # Micro-benchmarks, repeated for benchstat.
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) $(PKGS)
+
+# The SIP codec beside sipgo on the same bytes, in one run (bench/README.md).
+# Prints benchstat's table with one column per parser when benchstat is
+# installed (go install golang.org/x/perf/cmd/benchstat@latest).
+bench-compare:
+	@out=$$(mktemp); \
+	$(GO) -C bench/sipcompare test -run '^$$' -bench 'BenchmarkParse' -benchmem \
+	  -count $(COUNT) . | tee $$out; \
+	if command -v benchstat >/dev/null; then benchstat -col /parser $$out; \
+	else echo "benchstat not installed: go install golang.org/x/perf/cmd/benchstat@latest"; fi; \
+	rm -f $$out
 
 clean:
 	rm -rf bin .demo
