@@ -35,15 +35,15 @@ func (m *Message) frameFast(pos int) (end int, ok bool) {
 		} else if lf = x.nextLF(pos); lf < 0 {
 			return 0, false
 		}
-		if lf+1 < len(buf) && (buf[lf+1] == ' ' || buf[lf+1] == '\t') {
-			if lf = x.foldedEnd(lf); lf < 0 {
-				return 0, false
-			}
-		}
 		if lf-pos <= 1 {
 			// The empty line, or a one-byte line the slow pass rejects.
 			m.n = n
 			return lf + 1, (lf == pos || buf[pos] == '\r') && x.bareCR > lf
+		}
+		if lf+1 < len(buf) && (buf[lf+1] == ' ' || buf[lf+1] == '\t') {
+			if lf = x.foldedEnd(lf); lf < 0 {
+				return 0, false
+			}
 		}
 		colon, name1, id := -1, -1, HdrOther
 		if pos+16 <= len(buf) {
