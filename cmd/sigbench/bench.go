@@ -110,11 +110,12 @@ func externalSystem(o *options) (*system, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(keys) < o.terminals {
-		return nil, fmt.Errorf("-kc-file has %d subscribers, -terminals asks for %d",
-			len(keys), o.terminals)
+	if len(keys) < o.offset+o.terminals {
+		return nil, fmt.Errorf("-kc-file has %d subscribers, -offset and -terminals ask for %d",
+			len(keys), o.offset+o.terminals)
 	}
-	return &system{target: target, keys: keys[:o.terminals], close: func() {}}, nil
+	keys = keys[o.offset : o.offset+o.terminals]
+	return &system{target: target, keys: keys, close: func() {}}, nil
 }
 
 // newEngine opens the sockets and prepares one terminal per key.
@@ -124,9 +125,9 @@ func newEngine(o *options, sys *system) (*engine, error) {
 		return nil, err
 	}
 	e := &engine{
-		target: sys.target, realm: o.realm, timeout: o.timeout, digest: o.digest,
+		target: sys.target, realm: o.realm, timeout: o.timeout, t1: o.t1, digest: o.digest,
 		socks: socks, idle: make(chan *term, len(sys.keys)), rec: newRecorder(o.interval),
-		limit: o.count, closed: o.rate == 0,
+		limit: o.count, closed: o.rate == 0, freshCallID: o.freshCallID,
 	}
 	for i, k := range sys.keys {
 		t := newTerm(i, k.Identity, k.Kc, kindOf(o.mix, i).offer, socks[i%len(socks)])

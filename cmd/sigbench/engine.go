@@ -15,8 +15,8 @@ import (
 
 // Timers of the terminals' REGISTER transactions (RFC 3261 §17.1.2.2).
 const (
-	// t1 starts retransmission; RFC 3261's default round-trip estimate.
-	t1 = 500 * time.Millisecond
+	// defaultT1 starts retransmission; RFC 3261's default round-trip estimate.
+	defaultT1 = 500 * time.Millisecond
 	// t2 caps the retransmission interval of a non-INVITE request.
 	t2 = 4 * time.Second
 	// socketBuffer is the receive and send buffer asked for each socket, so a burst of
@@ -36,7 +36,8 @@ type engine struct {
 	target  netip.AddrPort
 	realm   string
 	timeout time.Duration
-	digest  []string // digest algorithms in order of preference
+	t1      time.Duration // first retransmission interval
+	digest  []string      // digest algorithms in order of preference
 	terms   []*term
 	socks   []*sock
 	idle    chan *term
@@ -44,11 +45,14 @@ type engine struct {
 
 	// limit is the number of registrations to start (0: no limit); started counts
 	// them; closed is true in closed-loop mode, where a completion starts the next.
-	limit    int64
-	started  atomic.Int64
-	inflight atomic.Int64
-	stopped  atomic.Bool
-	closed   bool
+	limit int64
+	// freshCallID gives every registration a new Call-ID, for registrars that
+	// remember finished calls (SIPp).
+	freshCallID bool
+	started     atomic.Int64
+	inflight    atomic.Int64
+	stopped     atomic.Bool
+	closed      bool
 
 	sent, received, retransmitted, stray atomic.Uint64
 	wg                                   sync.WaitGroup
@@ -182,6 +186,9 @@ func (t *term) finish() time.Time {
 func (e *engine) begin(t *term, sched time.Time) {
 	e.inflight.Add(1)
 	t.mu.Lock()
+	if e.freshCallID {
+		t.callID = randomHex(8) + "@" + t.sock.host
+	}
 	t.cseq++
 	t.nextBranch()
 	t.ch.chosen = t.ch.chosen[:0]
@@ -201,8 +208,8 @@ func (e *engine) begin(t *term, sched time.Time) {
 // send writes t.req and arms the retransmission timer. The caller holds t.mu.
 func (e *engine) send(t *term, now time.Time) error {
 	t.txStart = now
-	t.retx = t1
-	t.retxAt = now.Add(t1)
+	t.retx = e.t1
+	t.retxAt = now.Add(e.t1)
 	t.timer.Reset(earliest(t.retxAt, t.deadline).Sub(now))
 	e.sent.Add(1)
 	if _, err := t.sock.conn.WriteToUDPAddrPort(t.req, e.target); err != nil {

@@ -56,11 +56,14 @@ type options struct {
 	sockets              int
 	localIPs             []netip.Addr
 	timeout              time.Duration
+	t1                   time.Duration
 	loops                int
 	interval             time.Duration
 	jsonPath, plotPath   string
 	progress             string
 	pids                 []watched
+	freshCallID          bool
+	offset               int
 }
 
 // mixEntry is one kind of terminal and its share of the terminals.
@@ -92,11 +95,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.sockets, "sockets", 8, "UDP sockets the terminals share")
 	ips := fs.String("local-ips", "127.0.0.1", "loopback addresses the sockets bind, in turn")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "one registration's time limit")
+	fs.DurationVar(&o.t1, "t1", defaultT1, "first retransmission interval (RFC 3261 T1)")
 	fs.IntVar(&o.loops, "loops", 1, "in-process proxy: event loops")
 	fs.DurationVar(&o.interval, "interval", time.Second, "latency-over-time interval")
 	fs.StringVar(&o.jsonPath, "json", "", "write the summary as JSON to this file (- for stdout)")
 	fs.StringVar(&o.plotPath, "plot", "", "write latency charts to this .svg or .png file")
 	fs.StringVar(&o.progress, "progress", "auto", "progress bar: auto (on a terminal), always, never")
+	fs.BoolVar(&o.freshCallID, "fresh-call-id", false, "a new Call-ID for every registration "+
+		"(for a SIPp registrar, which ignores a finished call's Call-ID)")
+	fs.IntVar(&o.offset, "offset", 0, "with -kc-file: skip this many subscribers first")
 	pids := fs.String("pid", "", "processes to measure, name=pid[,name=pid] (e.g. sigproxy=1234)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -139,10 +146,12 @@ func (o *options) check() error {
 		return errors.New("-count must not be negative")
 	case o.sockets < 1 || o.sockets > maxSockets:
 		return fmt.Errorf("-sockets must be 1 to %d", maxSockets)
-	case o.timeout <= 0 || o.interval <= 0:
-		return errors.New("-timeout and -interval must be positive")
+	case o.timeout <= 0 || o.interval <= 0 || o.t1 <= 0:
+		return errors.New("-timeout, -t1 and -interval must be positive")
 	case o.proxy != "" && o.kcFile == "":
 		return errors.New("-proxy needs -kc-file with the terminals' keys")
+	case o.offset < 0 || o.offset > MaxTerminals:
+		return fmt.Errorf("-offset must be 0 to %d", MaxTerminals)
 	case o.loops < 1:
 		return errors.New("-loops must be at least 1")
 	case o.progress != "auto" && o.progress != "always" && o.progress != "never":

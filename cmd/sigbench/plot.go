@@ -85,8 +85,8 @@ func timeChart(s *Summary) (*plot.Plot, error) {
 		s.RegistrationsPerSec)
 	p.X.Label.Text = "time (s)"
 	p.Y.Label.Text = "latency (µs, log)"
-	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	p.Legend.Top = true
+	drawn := false
 	lines := []struct {
 		name string
 		val  func(Interval) float64
@@ -113,8 +113,10 @@ func timeChart(s *Summary) (*plot.Plot, error) {
 		ln.Color = l.c
 		p.Add(ln)
 		p.Legend.Add(l.name, ln)
+		drawn = true
 	}
 	p.Add(plotter.NewGrid())
+	logY(p, drawn)
 	return p, nil
 }
 
@@ -126,8 +128,8 @@ func percentileChart(s *Summary) (*plot.Plot, error) {
 	p.X.Label.Text = "percentile"
 	p.Y.Label.Text = "latency (µs, log)"
 	p.X.Tick.Marker = ninesTicks{}
-	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	p.Legend.Top, p.Legend.Left = true, true
+	drawn := false
 	for _, c := range []struct {
 		name string
 		p    Percentiles
@@ -152,10 +154,23 @@ func percentileChart(s *Summary) (*plot.Plot, error) {
 		ln.Color = c.c
 		p.Add(ln)
 		p.Legend.Add(c.name, ln)
+		drawn = true
 	}
 	p.Add(plotter.NewGrid())
 	p.X.Min, p.X.Max = 0, maxNines
+	logY(p, drawn)
 	return p, nil
+}
+
+// logY puts the latency axis on a log scale with a range of at least one decade.
+// A chart without data keeps its linear axis: a log axis needs a positive range.
+func logY(p *plot.Plot, drawn bool) {
+	if !drawn {
+		return
+	}
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	p.Y.Min = math.Max(p.Y.Min, 1)
+	p.Y.Max = math.Max(p.Y.Max, 10*p.Y.Min)
 }
 
 // ninesTicks labels the nines axis: x = -log10(1 - q).

@@ -34,12 +34,12 @@ type term struct {
 	password string   // digest password derived from Kc
 	kek      [skd.KEKSize]byte
 	sock     *sock
-	callID   string
 	fromTag  string
 	aor      string // "sip:identity@realm"
 	timer    *time.Timer
 
 	mu       sync.Mutex
+	callID   string // new for each registration with -fresh-call-id
 	state    termState
 	cseq     uint32
 	branch   []byte

@@ -1,0 +1,115 @@
+# Helpers of bench/run (sourced): starting and stopping the processes it owns,
+# waiting for their sockets, and reading /proc and sigbench's JSON. Every
+# process started here is tracked by its pid and stopped by that pid.
+
+PIDS=()
+LAST_PID=
+
+say() { printf '%s\n' "$*" >&2; }
+
+# stop_all ends every process this run started (the EXIT trap).
+stop_all() {
+  local p
+  for p in "${PIDS[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in "${PIDS[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+  PIDS=()
+}
+
+# pin CPU CMD...: runs CMD on one core when taskset exists (CPU "" = anywhere).
+pin() {
+  local cpu=$1
+  shift
+  if [ -n "$cpu" ] && [ -n "${TASKSET:-}" ]; then
+    taskset -c "$cpu" "$@"
+  else
+    "$@"
+  fi
+}
+
+# start NAME CPU CMD...: starts CMD in the background pinned to CPU, logging to
+# $OUT/log/NAME.log; its pid is in LAST_PID. The command is run directly (not
+# through a shell function), so LAST_PID is the process itself: taskset execs it.
+start() {
+  local name=$1 cpu=$2
+  shift 2
+  local cmd=("$@")
+  if [ -n "$cpu" ] && [ -n "${TASKSET:-}" ]; then
+    cmd=(taskset -c "$cpu" "$@")
+  fi
+  "${cmd[@]}" >"$OUT/log/$name.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# stop PID: ends one process this run started and waits for it.
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local keep=() p
+  for p in "${PIDS[@]}"; do
+    [ "$p" = "$1" ] || keep+=("$p")
+  done
+  PIDS=("${keep[@]}")
+}
+
+# wait_port udp|tcp PORT: waits up to 10 s for a socket bound on 127.0.0.1:PORT
+# (read from /proc/net, so no extra tool is needed).
+wait_port() {
+  local proto=$1 hex
+  hex=$(printf '%04X' "$2")
+  for _ in $(seq 100); do
+    if awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+      "/proc/net/$proto"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  say "nothing bound $proto port $2 within 10 s (see $OUT/log)"
+  return 1
+}
+
+# tree PID: the pid and all its descendants (Kamailio forks its workers).
+tree() {
+  local c
+  echo "$1"
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    tree "$c"
+  done
+}
+
+# cpu_ticks PID...: utime+stime of the processes, in clock ticks (1/100 s).
+cpu_ticks() {
+  local p s=0 t
+  for p in "$@"; do
+    t=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' /proc/"$p"/stat 2>/dev/null || echo 0)
+    s=$((s + t))
+  done
+  echo "$s"
+}
+
+# mem_kib FIELD PID...: VmHWM or VmRSS summed over the processes, in KiB.
+mem_kib() {
+  local f=$1 p s=0 t
+  shift
+  for p in "$@"; do
+    t=$(awk -v f="$f:" '$1 == f { print $2 }' /proc/"$p"/status 2>/dev/null || echo 0)
+    s=$((s + ${t:-0}))
+  done
+  echo "$s"
+}
+
+# jnum FILE KEY [BLOCK]: a number from sigbench's indented JSON, optionally the
+# one inside the object BLOCK.
+jnum() {
+  awk -v key="\"$2\":" -v blk="${3:+\"$3\":}" '
+    blk != "" && index($0, blk) { inblk = 1; next }
+    (blk == "" || inblk) && $1 == key { v = $2; gsub(/[,"]/, "", v); print v; exit }
+  ' "$1"
+}
+
+# calc EXPR: floating-point arithmetic.
+calc() { awk "BEGIN { v = $1; if (v == int(v)) printf \"%d\", v; else printf \"%.1f\", v }"; }
