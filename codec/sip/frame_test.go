@@ -1,0 +1,58 @@
+package sip
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// parseSlow is Parse with the slow header pass only: the reference the fast
+// pass must match.
+func parseSlow(m *Message, b []byte) error {
+	m.Reset()
+	m.buf = b
+	pos, err := m.parseStartLine()
+	if err != nil {
+		return err
+	}
+	if pos, err = m.parseHeaders(pos); err != nil {
+		return err
+	}
+	if err = m.frameBody(pos); err != nil {
+		return err
+	}
+	if err = m.checkHeaders(); err != nil {
+		return err
+	}
+	return m.checkMandatory()
+}
+
+// TestFrameFastBoundaries moves line ends, folds and bare CRs across the
+// 64-byte blocks and 256-byte windows of the fast pass and checks that
+// Parse gives what the slow pass alone gives, the same error or the same
+// header table, and that the fast pass does not give up on a good message.
+func TestFrameFastBoundaries(t *testing.T) {
+	shapes := map[string]func(pad string) []string{
+		"plain":     func(p string) []string { return []string{"Subject: " + p} },
+		"folded":    func(p string) []string { return []string{"Subject: " + p, " more", "\tand more"} },
+		"bare CR":   func(p string) []string { return []string{"Subject: " + p + "\rx"} },
+		"CR at end": func(p string) []string { return []string{"Subject: " + p + "\r"} },
+		"long name": func(p string) []string { return []string{"X-" + p + ": v"} },
+		"lf only":   func(p string) []string { return []string{"Subject: " + p + "\nMax-Forwards: 70"} },
+		"empty":     func(p string) []string { return []string{"Subject: " + p, "Event:", "Accept : x"} },
+	}
+	for name, shape := range shapes {
+		for k := 0; k < 300; k++ {
+			b := minimal(shape(strings.Repeat("x", k)), " body starting with SP")
+			var fast, slow Message
+			errFast, errSlow := fast.Parse(b), parseSlow(&slow, b)
+			sameErr := errFast == errSlow || errors.Is(errFast, errSlow)
+			sameTable := fast.n == slow.n && fast.hdrs == slow.hdrs && fast.first == slow.first &&
+				fast.body0 == slow.body0
+			if !sameErr || errFast == nil && !sameTable {
+				t.Fatalf("%s, %d bytes of padding: Parse %v, slow pass %v", name, k, errFast, errSlow)
+			}
+			checkFraming(t, b, errSlow == nil)
+		}
+	}
+}
