@@ -1,29 +1,29 @@
 // Command udprelay is the physical floor of the system benchmark: a UDP relay that
 // parses nothing. Datagrams from a client go to the backend through an upstream
 // socket of that client's own; whatever the backend sends to that socket goes back
-// to the client. Each datagram costs one receive and one send, the least any proxy
-// can do, so its CPU time per transaction is what bench/run divides the others by.
+// to the client. One thread waits in epoll and drains every ready socket, so each
+// datagram costs one receive and one send and a batch of them one wake-up: the
+// least any proxy can do, and what bench/run divides the others' CPU time by.
 //
 //	udprelay -listen 127.0.0.1:15060 -backend 127.0.0.1:15070
 //
 // It stops on SIGINT or SIGTERM and prints what it relayed.
 //
-// Limitation: clients are never forgotten (up to -max-clients); a benchmark has few.
+// Limitation: IPv4 only, and clients are never forgotten (up to -max-clients): a
+// loopback benchmark has a few clients on 127.0.0.1.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"os/signal"
-	"sync"
-	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Limits and buffers.
@@ -34,21 +34,23 @@ const (
 	defaultMaxClients = 1024
 	// socketBuffer is the kernel buffer asked for each socket, as sigproxy asks.
 	socketBuffer = 4 << 20
+	// maxEvents is how many ready sockets one epoll_wait returns.
+	maxEvents = 64
 )
 
-// ErrNotLoopback reports a backend outside loopback: the relay is a benchmark tool.
-var ErrNotLoopback = errors.New("udprelay: backend must be a loopback address")
+// Errors of the command line.
+var (
+	ErrNotLoopback = errors.New("udprelay: addresses must be IPv4 loopback")
+)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
+	if err := run(os.Args[1:], os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "udprelay:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("udprelay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:15060", "address clients send to")
@@ -57,127 +59,205 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	r, err := newRelay(*listen, *backend, *maxClients)
+	la, err := loopback4(*listen)
 	if err != nil {
 		return err
 	}
+	ba, err := loopback4(*backend)
+	if err != nil {
+		return err
+	}
+	r, err := newRelay(la, ba, *maxClients)
+	if err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ctx.Done()
-		r.close()
+		<-sig
+		r.stop()
 	}()
-	r.serve()
+	err = r.serve()
 	fmt.Fprintf(stderr, "udprelay: %d datagrams to the backend, %d back, %d dropped\n",
-		r.up.Load(), r.down.Load(), r.dropped.Load())
+		r.up, r.down, r.dropped)
+	return err
+}
+
+// loopback4 parses an IPv4 loopback address and port.
+func loopback4(s string) (*unix.SockaddrInet4, error) {
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return nil, err
+	}
+	if !ap.Addr().Is4() || !ap.Addr().IsLoopback() {
+		return nil, fmt.Errorf("%w: %s", ErrNotLoopback, s)
+	}
+	return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}, nil
+}
+
+// client is one client address and its upstream socket.
+type client struct {
+	addr *unix.SockaddrInet4
+	fd   int
+}
+
+// relay is the epoll loop's state; only the serving goroutine touches it, except
+// stop, which writes the wake-up pipe.
+type relay struct {
+	ep, listen int
+	wake       [2]int // a pipe: a byte on it ends serve
+	backend    *unix.SockaddrInet4
+	maxClients int
+	byAddr     map[[6]byte]*client
+	byFD       map[int]*client
+
+	up, down, dropped uint64
+}
+
+func newRelay(listen, backend *unix.SockaddrInet4, maxClients int) (*relay, error) {
+	r := &relay{backend: backend, maxClients: maxClients,
+		byAddr: make(map[[6]byte]*client), byFD: make(map[int]*client)}
+	var err error
+	if r.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	if r.listen, err = udpSocket(); err != nil {
+		return nil, err
+	}
+	if err := unix.Bind(r.listen, listen); err != nil {
+		return nil, fmt.Errorf("bind %d: %w", listen.Port, err)
+	}
+	if err := unix.Pipe2(r.wake[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		return nil, err
+	}
+	for _, fd := range []int{r.listen, r.wake[0]} {
+		if err := r.watch(fd); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// udpSocket opens a non-blocking IPv4 UDP socket with large buffers.
+func udpSocket() (int, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("socket: %w", err)
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, socketBuffer)
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, socketBuffer)
+	return fd, nil
+}
+
+func (r *relay) watch(fd int) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+	if err := unix.EpollCtl(r.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("epoll add: %w", err)
+	}
 	return nil
 }
 
-// relay forwards between clients and one backend.
-type relay struct {
-	conn       *net.UDPConn
-	backend    netip.AddrPort
-	maxClients int
+// stop wakes serve, which then returns.
+func (r *relay) stop() { _, _ = unix.Write(r.wake[1], []byte{1}) }
 
-	mu      sync.Mutex
-	clients map[netip.AddrPort]*net.UDPConn
-	wg      sync.WaitGroup
-
-	up, down, dropped atomic.Uint64
-}
-
-func newRelay(listen, backend string, maxClients int) (*relay, error) {
-	b, err := netip.ParseAddrPort(backend)
-	if err != nil {
-		return nil, err
-	}
-	if !b.Addr().IsLoopback() {
-		return nil, ErrNotLoopback
-	}
-	la, err := net.ResolveUDPAddr("udp", listen)
-	if err != nil {
-		return nil, err
-	}
-	c, err := net.ListenUDP("udp", la)
-	if err != nil {
-		return nil, err
-	}
-	_ = c.SetReadBuffer(socketBuffer)
-	_ = c.SetWriteBuffer(socketBuffer)
-	return &relay{conn: c, backend: b, maxClients: maxClients,
-		clients: make(map[netip.AddrPort]*net.UDPConn)}, nil
-}
-
-// serve reads client datagrams until the listening socket closes.
-func (r *relay) serve() {
+// serve waits for ready sockets and drains each until it would block.
+func (r *relay) serve() error {
 	buf := make([]byte, maxDatagram)
+	events := make([]unix.EpollEvent, maxEvents)
+	defer r.close()
 	for {
-		n, src, err := r.conn.ReadFromUDPAddrPort(buf)
+		n, err := unix.EpollWait(r.ep, events, -1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				break
+			return fmt.Errorf("epoll wait: %w", err)
+		}
+		for _, ev := range events[:n] {
+			switch fd := int(ev.Fd); fd {
+			case r.wake[0]:
+				return nil
+			case r.listen:
+				r.fromClients(buf)
+			default:
+				if c := r.byFD[fd]; c != nil {
+					r.fromBackend(c, buf)
+				}
 			}
-			continue
 		}
-		up := r.upstream(src)
-		if up == nil {
-			r.dropped.Add(1)
-			continue
-		}
-		if _, err := up.Write(buf[:n]); err != nil {
-			r.dropped.Add(1)
-			continue
-		}
-		r.up.Add(1)
 	}
-	r.wg.Wait()
 }
 
-// upstream returns the client's own socket towards the backend, opening it (and
-// its reader) on the client's first datagram; nil past maxClients.
-func (r *relay) upstream(src netip.AddrPort) *net.UDPConn {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.clients[src]; ok {
+// fromClients relays every datagram waiting on the listening socket upstream.
+func (r *relay) fromClients(buf []byte) {
+	for {
+		n, from, err := unix.Recvfrom(r.listen, buf, 0)
+		if err != nil {
+			return // EAGAIN: drained
+		}
+		src, ok := from.(*unix.SockaddrInet4)
+		if !ok {
+			r.dropped++
+			continue
+		}
+		c := r.upstream(src)
+		if c == nil {
+			r.dropped++
+			continue
+		}
+		if _, err := unix.Write(c.fd, buf[:n]); err != nil {
+			r.dropped++
+			continue
+		}
+		r.up++
+	}
+}
+
+// fromBackend relays every datagram waiting on one upstream socket to its client.
+func (r *relay) fromBackend(c *client, buf []byte) {
+	for {
+		n, err := unix.Read(c.fd, buf)
+		if err != nil {
+			return
+		}
+		if err := unix.Sendto(r.listen, buf[:n], 0, c.addr); err != nil {
+			r.dropped++
+			continue
+		}
+		r.down++
+	}
+}
+
+// upstream returns the client's socket towards the backend, opening it on the
+// client's first datagram; nil past maxClients or when it cannot be opened.
+func (r *relay) upstream(src *unix.SockaddrInet4) *client {
+	var key [6]byte
+	copy(key[:4], src.Addr[:])
+	key[4], key[5] = byte(src.Port>>8), byte(src.Port)
+	if c := r.byAddr[key]; c != nil {
 		return c
 	}
-	if len(r.clients) >= r.maxClients {
+	if len(r.byAddr) >= r.maxClients {
 		return nil
 	}
-	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(r.backend))
+	fd, err := udpSocket()
 	if err != nil {
 		return nil
 	}
-	_ = c.SetReadBuffer(socketBuffer)
-	_ = c.SetWriteBuffer(socketBuffer)
-	r.clients[src] = c
-	r.wg.Go(func() { r.back(c, src) })
+	if unix.Connect(fd, r.backend) != nil || r.watch(fd) != nil {
+		_ = unix.Close(fd)
+		return nil
+	}
+	c := &client{addr: &unix.SockaddrInet4{Port: src.Port, Addr: src.Addr}, fd: fd}
+	r.byAddr[key], r.byFD[fd] = c, c
 	return c
 }
 
-// back carries the backend's datagrams on one upstream socket to its client.
-func (r *relay) back(c *net.UDPConn, client netip.AddrPort) {
-	buf := make([]byte, maxDatagram)
-	for {
-		n, err := c.Read(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		if _, err := r.conn.WriteToUDPAddrPort(buf[:n], client); err != nil {
-			r.dropped.Add(1)
-			continue
-		}
-		r.down.Add(1)
-	}
-}
-
-// close stops serving: the listening socket and every upstream socket.
 func (r *relay) close() {
-	_ = r.conn.Close()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, c := range r.clients {
-		_ = c.Close()
+	for fd := range r.byFD {
+		_ = unix.Close(fd)
+	}
+	for _, fd := range []int{r.listen, r.wake[0], r.wake[1], r.ep} {
+		_ = unix.Close(fd)
 	}
 }
