@@ -91,13 +91,14 @@ var lwsp = [256]uint8{' ': 1, '\t': 1, '\r': 1, '\n': 1, ';': 2}
 // LWSP = *(WSP / COMMENT / EOL). A COMMENT runs from ';' to the end of the
 // line; one that reaches the end of the message ends there (leniency 6).
 func skipLWSP(b []byte, i int) int {
-	for ; i < len(b); i++ {
+	for i < len(b) {
 		switch lwsp[b[i]] {
 		case 0:
 			return i
-		case 2:
-			for i < len(b) && b[i] != '\n' && b[i] != '\r' {
-				i++
+		case 1:
+			i++
+		default:
+			for i++; i < len(b) && class[b[i]]&cEOL == 0; i++ {
 			}
 		}
 	}

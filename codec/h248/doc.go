@@ -56,6 +56,19 @@
 //		}
 //	}
 //
+// A ServiceChange's parameters are the children of its Services
+// descriptor; extension parameters are told apart by IsExtension:
+//
+//	svc := cmd.Child(h248.TokServices)
+//	if h248.LookupToken(svc.Child(h248.TokMethod).Value()) == h248.TokRestart { ... }
+//	for p := svc.FirstChild(); p.Valid(); p = p.Next() {
+//		if p.IsExtension() { ... p.Name(), p.Value() ... }
+//	}
+//
+// A descriptor keyword with braces is a node of KindDescriptor; standing
+// without braces (an audit item, as Events in Audit{Events}, or the
+// eventStream ST=1) it is a KindParameter.
+//
 // Below the walker's levels a Node navigates the tree: FirstChild, Next,
 // Parent, Child(tok), Find(tok) (first descendant with a keyword, long and
 // short forms alike), FindParam(pkg, name) (first descendant named
@@ -95,8 +108,10 @@
 //	out, err = ed.Append(out[:0])
 //
 // The interim AH of RFC 3525 §10.2 covers the transactions of the message
-// as sent. To sign an edited message, Append it, parse the output, compute
-// the check over its Body, then Reset an Editor on that parse, SetAuth the
+// as sent (concatenated, after a synthesized address header). To sign an
+// edited message, Append it, parse the output, compute the check over its
+// transactions (each one's Raw; Body spans them and what lies between),
+// then Reset an Editor on that parse, SetAuth the
 // header from AppendAuthHeader and Append again: SetAuth changes only the
 // bytes before the MEGACO token, so the body the check covers stays as it
 // was.

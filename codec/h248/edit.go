@@ -47,6 +47,7 @@ const (
 // edit is one recorded change.
 type edit struct {
 	kind       editKind
+	auth       bool   // changes the authentication header
 	place      uint8  // for editInsert, resolved by Append
 	seq        uint8  // order of recording, for ties
 	node       uint16 // the node edited, removed, or inserted into
@@ -79,6 +80,17 @@ func (e *Editor) add(ed edit) error {
 	if e.n == MaxEdits {
 		return ErrTooManyEdits
 	}
+	if ed.kind == editReplace || ed.kind == editSetOp {
+		// A second value for one node, or a second header change, would
+		// be written twice where the spans are empty.
+		for i := range e.edits[:e.n] {
+			old := &e.edits[i]
+			if ed.auth && old.auth || !ed.auth && !old.auth && old.node == ed.node &&
+				(old.kind == editReplace || old.kind == editSetOp) {
+				return ErrEditOverlap
+			}
+		}
+	}
 	ed.seq = uint8(e.n)
 	e.edits[e.n] = ed
 	e.n++
@@ -86,13 +98,16 @@ func (e *Editor) add(ed edit) error {
 }
 
 // SetValue replaces n's value with value, written as given: quote it
-// (AppendQuoted) where a quotedString is wanted. For a quotedString the
+// (AppendQuoted) where a quotedString is wanted. A second SetValue on the
+// same node is ErrEditOverlap. For a quotedString the
 // quotes are replaced too; for Local and Remote the SDP between the white
 // space that surrounds it. A parameter without value and without body gets
 // "=value" after its name. It returns ErrNotEditable for a node with no
 // value that cannot take one (descriptors, observed events, a bracketed
 // Modem list), and the parser's error when value is not acceptable there
-// (ErrBadValue, ErrBadNumber, ErrNumberTooLarge, ErrBadMID, ...).
+// (ErrBadValue, ErrBadNumber, ErrNumberTooLarge, ErrBadMID, ...). A
+// descriptor keyword without braces (an audit item such as Events) is held
+// to the rules of the descriptor an Insert would make of it.
 func (e *Editor) SetValue(n Node, value []byte) error {
 	if err := e.check(n); err != nil {
 		return err
@@ -155,7 +170,28 @@ func (e *Editor) checkValue(n Node, value []byte) error {
 	if end != len(value) {
 		return ErrBadValue
 	}
-	return p.checkItem(&scratch[1], d.flags&fBody != 0)
+	if err := p.checkItem(&scratch[1], d.flags&fBody != 0); err != nil || !mayOpen(d) {
+		return err
+	}
+	// An Insert may give the node braces and make it a descriptor: the
+	// value must do for that too, whichever edit comes first.
+	return p.checkAsDescriptor(&scratch[1])
+}
+
+// mayOpen reports whether an Insert into d would turn it from a parameter
+// into a descriptor: a descriptor keyword standing without braces, such as
+// an audit item.
+func mayOpen(d *node) bool {
+	return d.kind == KindParameter && d.flags&fBody == 0 && isDescriptor(d.tok)
+}
+
+// checkAsDescriptor classifies and checks nd, in p's table, as it would be
+// with a body.
+func (p *parser) checkAsDescriptor(nd *node) error {
+	if err := p.classify(nd, true); err != nil {
+		return err
+	}
+	return p.checkItem(nd, true)
 }
 
 // truncated turns the error for an edit that ends inside its own brackets
@@ -203,7 +239,9 @@ func (e *Editor) Remove(n Node) error {
 // there (ErrSyntax, ErrUnexpectedToken, ErrTooDeep, ...), and must hold at
 // most 63 nodes. Parent must be a context, command, descriptor or parameter
 // or a Transaction request; ErrNotEditable for the root, a Reply, Pending or
-// TransactionResponseAck, an Error, Local, Remote and DigitMap.
+// TransactionResponseAck, an Error, Local, Remote and DigitMap, and for a
+// descriptor keyword without braces whose value or operator the descriptor
+// it would become does not allow.
 func (e *Editor) Insert(parent Node, item []byte) error {
 	if err := e.check(parent); err != nil {
 		return err
@@ -217,6 +255,15 @@ func (e *Editor) Insert(parent Node, item []byte) error {
 	}
 	if err := checkInsert(parent, item); err != nil {
 		return err
+	}
+	if mayOpen(d) {
+		var scratch [2]node
+		scratch[0], scratch[1] = e.m.nodes[d.parent], *d
+		scratch[1].parent = 0
+		p := parser{buf: e.m.buf, nodes: scratch[:]}
+		if p.checkAsDescriptor(&scratch[1]) != nil {
+			return ErrNotEditable
+		}
 	}
 	return e.add(edit{kind: editInsert, node: parent.i, repl: item})
 }
@@ -250,7 +297,8 @@ func checkInsert(parent Node, item []byte) error {
 // SetAuth writes header, an authentication header as AppendAuthHeader makes
 // it, in place of the message's one, or before the MEGACO token when it has
 // none, followed by the line end the message's first line uses. It returns
-// ErrBadAuth when header is not a well-formed authentication header.
+// ErrBadAuth when header is not a well-formed authentication header, and
+// ErrEditOverlap when SetAuth or RemoveAuth was called before.
 func (e *Editor) SetAuth(header []byte) error {
 	if e.m == nil || e.m.gen != e.gen || e.m.n == 0 {
 		return ErrStaleNode
@@ -260,10 +308,16 @@ func (e *Editor) SetAuth(header []byte) error {
 	}
 	h := &e.m.hdr
 	if h.auth {
-		return e.add(edit{kind: editReplace, off0: h.au0, off1: h.au1, repl: header})
+		return e.add(edit{kind: editReplace, auth: true, off0: h.au0, off1: h.au1, repl: header})
+	}
+	for i := range e.edits[:e.n] {
+		if e.edits[i].auth {
+			return ErrEditOverlap
+		}
 	}
 	e.eol = lineEnd(e.m.buf[h.start:])
-	return e.add(edit{kind: editAuthInsert, off0: h.start, off1: h.start, repl: header})
+	return e.add(edit{kind: editAuthInsert, auth: true, off0: h.start, off1: h.start,
+		repl: header})
 }
 
 // validAuthHeader reports whether h is exactly one authentication header.
@@ -296,7 +350,8 @@ func lineEnd(b []byte) string {
 
 // RemoveAuth deletes the authentication header and the white space after it,
 // so that the output starts with the message's leading LWSP and the MEGACO
-// token. Without a header it records nothing.
+// token. Without a header it records nothing. After SetAuth it returns
+// ErrEditOverlap.
 func (e *Editor) RemoveAuth() error {
 	if e.m == nil || e.m.gen != e.gen || e.m.n == 0 {
 		return ErrStaleNode
@@ -305,7 +360,7 @@ func (e *Editor) RemoveAuth() error {
 	if !h.auth {
 		return nil
 	}
-	return e.add(edit{kind: editReplace, off0: h.au0, off1: h.start})
+	return e.add(edit{kind: editReplace, auth: true, off0: h.au0, off1: h.start})
 }
 
 // Append writes the message with the recorded edits applied to dst and

@@ -367,9 +367,10 @@ func TestEditorOverlap(t *testing.T) {
 			must(t, e.SetValue(find(m, "tdmc/gain"), []byte("1")))
 			return e.Remove(find(m, "tdmc/gain"))
 		}},
-		{"set twice", func(e *Editor) error {
-			must(t, e.SetValue(find(m, "MT"), []byte("FO")))
-			return e.SetValue(find(m, "MT"), []byte("GR"))
+		{"remove twice", func(e *Editor) error {
+			must(t, e.SetValue(find(m, "tdmc/gain"), []byte("1")))
+			must(t, e.Remove(find(m, "O")))
+			return e.Remove(find(m, "O"))
 		}},
 		{"insert into removed", func(e *Editor) error {
 			must(t, e.Remove(find(m, "M")))
@@ -379,26 +380,72 @@ func TestEditorOverlap(t *testing.T) {
 			must(t, e.Remove(find(m, "MF")))
 			return e.SetValue(find(m, "al/on"), []byte("1"))
 		}},
-		{"set and remove auth", func(e *Editor) error {
-			must(t, e.RemoveAuth())
-			hdr, _ := AppendAuthHeader(nil, 1, 2, make([]byte, 12))
-			return e.SetAuth(hdr)
-		}},
 	}
 	for _, c := range cases {
 		var e Editor
-		m2 := m
-		if c.name == "set and remove auth" {
-			m2 = mustParse(t, []byte("AU=0x00000001:0x00000002:0x"+strings.Repeat("00", 12)+"\n"+editMsg))
-			m = m2
-		}
-		e.Reset(m2)
+		e.Reset(m)
 		if err := c.f(&e); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		if out, err := e.Append([]byte("x")); !errors.Is(err, ErrEditOverlap) || string(out) != "x" {
 			t.Errorf("%s: Append = %q, %v", c.name, out, err)
 		}
+	}
+}
+
+// TestEditorBareDescriptor: a descriptor keyword without braces is a
+// parameter until an Insert gives it braces; its value must suit both.
+func TestEditorBareDescriptor(t *testing.T) {
+	m := mustParse(t, []byte(hdr+"P=1{C=1{A=A{SA{E, M>1, ST=2}}}}"))
+	var e Editor
+	e.Reset(m)
+	ev := m.Root().Find(TokStatistics).FirstChild()
+	if err := e.SetValue(ev, []byte("a)")); !errors.Is(err, ErrBadNumber) {
+		t.Errorf("SetValue(E, a)) = %v", err)
+	}
+	must(t, e.SetValue(ev, []byte("7")))
+	must(t, e.Insert(ev, []byte("al/of")))
+	if err := e.Insert(ev.Next(), []byte("x")); !errors.Is(err, ErrNotEditable) {
+		t.Errorf("Insert into M>1 = %v", err)
+	}
+	must(t, e.Insert(ev.Next().Next(), []byte("L{v=0}")))
+	out, err := e.Append(nil)
+	if err != nil || string(out) != hdr+"P=1{C=1{A=A{SA{E=7 {al/of}, M>1, ST=2 {L{v=0}}}}}}" {
+		t.Fatalf("Append = %q, %v", out, err)
+	}
+	m2 := mustParse(t, out)
+	if e := m2.Root().Find(TokEvents); e.Kind() != KindDescriptor || e.ID() != 7 {
+		t.Errorf("Events after Insert: %v %d", e.Kind(), e.ID())
+	}
+}
+
+func TestEditorTwice(t *testing.T) {
+	m := mustParse(t, []byte(editMsg))
+	var e Editor
+	e.Reset(m)
+	header, _ := AppendAuthHeader(nil, 1, 2, make([]byte, 12))
+	for _, f := range []func() error{
+		func() error { return e.SetValue(find(m, "MT"), []byte("FO")) },
+		func() error { return e.SetValue(find(m, "al/on"), []byte("1")) },
+		func() error { return e.SetAuth(header) },
+	} {
+		must(t, f())
+		if err := f(); !errors.Is(err, ErrEditOverlap) {
+			t.Errorf("second call: %v", err)
+		}
+	}
+	if err := e.RemoveAuth(); err != nil {
+		t.Errorf("RemoveAuth without a header after SetAuth: %v", err)
+	}
+	out, err := e.Append(nil)
+	if err != nil || strings.Count(string(out), "AU=") != 1 {
+		t.Fatalf("Append: %q, %v", out, err)
+	}
+	m = mustParse(t, []byte("AU=0x00000001:0x00000002:0x"+strings.Repeat("00", 12)+"\n"+editMsg))
+	e.Reset(m)
+	must(t, e.SetAuth(header))
+	if err := e.RemoveAuth(); !errors.Is(err, ErrEditOverlap) {
+		t.Errorf("RemoveAuth after SetAuth: %v", err)
 	}
 }
 

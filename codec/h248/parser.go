@@ -99,6 +99,34 @@ func (p *parser) list(i, parent, d int, closer byte) (int, error) {
 // It returns the index of the first non-LWSP byte after the item, where the
 // caller looks for a separator; the item's own end is its node's raw1.
 func (p *parser) item(i, parent, d int, closer byte) (int, error) {
+	idx, err := p.newNode(i, parent, d, closer)
+	if err != nil {
+		return 0, err
+	}
+	nd := &p.nodes[idx]
+	if p.buf[i] == '"' {
+		return p.quotedItem(idx, i, d)
+	}
+	if p.nodes[parent].kind == KindContext {
+		i = commandPrefix(p.buf, nd, i)
+	}
+	k, err := p.name(nd, i, d)
+	if err != nil {
+		return 0, err
+	}
+	if e, ok := p.scalar(nd, k, closer); ok {
+		return p.rest(idx, e, skipLWSP(p.buf, e), d)
+	}
+	end, k, err := p.operator(nd, int(nd.name1), k, d, closer)
+	if err != nil {
+		return 0, err
+	}
+	return p.rest(idx, end, k, d)
+}
+
+// newNode takes the next node of the table for an item at i, a child of
+// parent at depth d, within the limits.
+func (p *parser) newNode(i, parent, d int, closer byte) (int, error) {
 	if d > MaxDepth {
 		return 0, p.fail(i, ErrTooDeep)
 	}
@@ -107,17 +135,35 @@ func (p *parser) item(i, parent, d int, closer byte) (int, error) {
 	}
 	idx := p.n
 	p.n++
-	nd := &p.nodes[idx]
-	*nd = node{parent: uint16(parent), raw0: uint16(i)}
+	p.nodes[idx] = node{parent: uint16(parent), raw0: uint16(i)}
 	if closer == ')' {
-		nd.flags |= fInParen
+		p.nodes[idx].flags = fInParen
 	}
-	if p.buf[i] == '"' {
-		return p.quotedItem(idx, i, d)
+	return idx, nil
+}
+
+// scalar reads the most common value, '=' and an unquoted scalar, when it
+// follows the name at k; ok is false for anything else, which operator
+// reads. It returns the value's end.
+func (p *parser) scalar(nd *node, k int, closer byte) (int, bool) {
+	b := p.buf
+	if k == len(b) || b[k] != '=' || nd.tok == TokServiceChangeAddress || nd.tok == TokMgcIDToTry {
+		return 0, false
 	}
-	if p.nodes[parent].kind == KindContext {
-		i = commandPrefix(p.buf, nd, i)
+	v := skipLWSP(b, k+1)
+	e := scalarEnd(b, v, closer)
+	if e == v {
+		return 0, false
 	}
+	nd.op, nd.form = '=', ValueScalar
+	nd.val0, nd.val1 = uint16(v), uint16(e)
+	return e, true
+}
+
+// name reads the item's name at i, and before it the TimeStamp and colon of
+// an observed event (RFC 3525 B.2 observedEvent), kept in the value span.
+// It returns the index of the first non-LWSP byte after the name.
+func (p *parser) name(nd *node, i, d int) (int, error) {
 	b := p.buf
 	j := skipClass(b, i, cName)
 	if j == i || j-i > MaxNameLength {
@@ -125,28 +171,17 @@ func (p *parser) item(i, parent, d int, closer byte) (int, error) {
 	}
 	k := skipLWSP(b, j)
 	if k < len(b) && b[k] == ':' && isTimestamp(b[i:j]) {
-		var err error
-		if i, j, k, err = p.observed(nd, i, j, k, d); err != nil {
-			return 0, err
+		nd.flags |= fTimestamp
+		nd.val0, nd.val1 = uint16(i), uint16(j)
+		i = skipLWSP(b, k+1)
+		if j = skipClass(b, i, cName); j == i || j-i > MaxNameLength {
+			return 0, p.badWord(i, j, d)
 		}
+		k = skipLWSP(b, j)
 	}
 	nd.name0, nd.name1 = uint16(i), uint16(j)
 	nd.tok = lookupName(b, i, j)
-	end := j
-	if k < len(b) && b[k] == '=' && nd.tok != TokServiceChangeAddress && nd.tok != TokMgcIDToTry {
-		// The common case, an unquoted scalar after '=', without the calls.
-		v := skipLWSP(b, k+1)
-		if e := scalarEnd(b, v, closer); e > v {
-			nd.op, nd.form = '=', ValueScalar
-			nd.val0, nd.val1 = uint16(v), uint16(e)
-			return p.rest(idx, e, skipLWSP(b, e), d)
-		}
-	}
-	var err error
-	if end, k, err = p.operator(nd, end, k, d, closer); err != nil {
-		return 0, err
-	}
-	return p.rest(idx, end, k, d)
+	return k, nil
 }
 
 // rest classifies the item whose name and value end at end, with the next
@@ -226,21 +261,6 @@ func commandPrefix(b []byte, nd *node, i int) int {
 		i += 2
 	}
 	return i
-}
-
-// observed reads the name after the TimeStamp [i, j) and colon at k of an
-// observed event (RFC 3525 B.2 observedEvent), keeping the TimeStamp in the
-// node's value span. It returns the name's span and the next non-LWSP byte.
-func (p *parser) observed(nd *node, i, j, k, d int) (int, int, int, error) {
-	b := p.buf
-	nd.flags |= fTimestamp
-	nd.val0, nd.val1 = uint16(i), uint16(j)
-	i = skipLWSP(b, k+1)
-	j = skipClass(b, i, cName)
-	if j == i || j-i > MaxNameLength {
-		return 0, 0, 0, p.badWord(i, j, d)
-	}
-	return i, j, skipLWSP(b, j), nil
 }
 
 // badWord returns the error for a name [i, j) that is empty or too long.
