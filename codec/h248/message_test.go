@@ -527,3 +527,49 @@ func TestKindString(t *testing.T) {
 		t.Error("Kind.String")
 	}
 }
+
+// TestLimitBoundaries parses inputs exactly at each limit, and one past it.
+func TestLimitBoundaries(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("M{", n) + strings.Repeat("}", n) }
+	name := func(n int) string { return mf("E=1{" + strings.Repeat("a", n) + "}") }
+	// Transaction, Context and Modify are depths 1 to 3.
+	atDepth, pastDepth := hdr+mf(nest(MaxDepth-3)), hdr+mf(nest(MaxDepth-2))
+	// Root, Transaction, Context, Modify and Events are 5 nodes.
+	events := func(n int) string {
+		return hdr + mf("E=1{"+strings.Repeat("a/b,", n-1)+"a/b}")
+	}
+	pad := func(n int) string {
+		base := hdr + mf("M{L{}}")
+		return hdr + mf("M{L{"+strings.Repeat("v", n-len(base))+"}}")
+	}
+	cases := []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"depth at limit", atDepth, nil},
+		{"depth past limit", pastDepth, ErrTooDeep},
+		{"name at limit", hdr + name(MaxNameLength), nil},
+		{"name past limit", hdr + name(MaxNameLength+1), ErrNameTooLong},
+		{"nodes at limit", events(MaxNodes - 5), nil},
+		{"nodes past limit", events(MaxNodes - 4), ErrTooManyElements},
+		{"size at limit", pad(MaxMessageSize), nil},
+		{"size past limit", pad(MaxMessageSize + 1), ErrMessageTooLarge},
+		{"termination at limit", hdr + "T=1{C=-{MF=" + strings.Repeat("a", 64) + "}}", nil},
+		{"transaction at limit", hdr + "T=4294967295{C=4294967295{MF=A}}", nil},
+		{"stream at limit", hdr + mf("M{ST=65535{}}"), nil},
+		{"version at limit", "MEGACO/99 [1.2.3.4] " + mf(""), nil},
+	}
+	var m Message
+	for _, c := range cases {
+		if err := m.Parse([]byte(c.in)); !errors.Is(err, c.want) || (err == nil) != (c.want == nil) {
+			t.Errorf("%s: Parse = %v, want %v", c.name, err, c.want)
+		}
+	}
+	if err := m.Parse([]byte(events(MaxNodes - 5))); err != nil || m.NumNodes() != MaxNodes {
+		t.Errorf("nodes at limit: %d nodes, %v", m.NumNodes(), err)
+	}
+	if err := m.Parse([]byte(pad(MaxMessageSize))); err != nil || len(m.Bytes()) != MaxMessageSize {
+		t.Errorf("size at limit: %d bytes, %v", len(m.Bytes()), err)
+	}
+}
