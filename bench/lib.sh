@@ -81,11 +81,20 @@ tree() {
   done
 }
 
-# cpu_ticks PID...: utime+stime of the processes, in clock ticks (1/100 s).
-cpu_ticks() {
+# cpu_ns PID...: CPU time the processes' threads have run, in nanoseconds: the
+# first field of /proc/PID/task/*/schedstat, which the scheduler keeps exactly.
+# utime+stime of /proc/PID/stat are sampled at the clock tick, and overcharge a
+# process that wakes in step with the tick (paced load does), so they are only
+# the fallback when the kernel has no schedstat.
+cpu_ns() {
   local p s=0 t
   for p in "$@"; do
-    t=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' /proc/"$p"/stat 2>/dev/null || echo 0)
+    if compgen -G "/proc/$p/task/*/schedstat" >/dev/null; then
+      t=$(awk '{ s += $1 } END { printf "%.0f", s }' /proc/"$p"/task/*/schedstat 2>/dev/null || echo 0)
+    else
+      t=$(awk '{ sub(/.*\) /, ""); printf "%.0f", ($12 + $13) * 10000000 }' /proc/"$p"/stat \
+        2>/dev/null || echo 0)
+    fi
     s=$((s + t))
   done
   echo "$s"
@@ -112,4 +121,4 @@ jnum() {
 }
 
 # calc EXPR: floating-point arithmetic.
-calc() { awk "BEGIN { v = $1; if (v == int(v)) printf \"%d\", v; else printf \"%.1f\", v }"; }
+calc() { awk "BEGIN { v = $1; if (v == int(v)) printf \"%.0f\", v; else printf \"%.1f\", v }"; }

@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat. Linux
-// fixes it at 100 on every architecture Go supports; reading it needs sysconf, which
-// pure Go cannot call.
-const clockTicks = 100
+// clockTick is the unit of utime and stime in /proc/<pid>/stat (USER_HZ). Linux
+// fixes it at 100 per second on every architecture Go supports; reading it needs
+// sysconf, which pure Go cannot call.
+const clockTick = 10 * time.Millisecond
 
 // ErrProcStat reports a /proc file that could not be read or understood.
 var ErrProcStat = errors.New("sigbench: /proc")
@@ -27,7 +29,7 @@ type ProcUsage struct {
 	PeakRSSKiB  int64   `json:"peak_rss_kib"` // VmHWM at the end of the run
 	RSSKiB      int64   `json:"rss_kib"`      // VmRSS at the end of the run
 
-	startTicks uint64
+	start time.Duration
 }
 
 // watched is a process named on the command line as name=pid.
@@ -57,13 +59,47 @@ func parsePIDs(s string) ([]watched, error) {
 	return out, nil
 }
 
-// cpuTicks returns utime+stime of pid, all threads, in clock ticks.
-func cpuTicks(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrProcStat, err)
+// cpuTime returns the CPU time pid's threads have run. It sums the first field of
+// /proc/<pid>/task/*/schedstat, which the scheduler keeps in nanoseconds. utime and
+// stime of /proc/<pid>/stat are sampled at each clock tick instead, and overcharge a
+// process that wakes in step with the tick (any paced load does), so they are used
+// only when the kernel keeps no schedstat.
+func cpuTime(pid int) (time.Duration, error) {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if len(files) == 0 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, fmt.Errorf("%w: %w", ErrProcStat, err)
+		}
+		ticks, err := parseStatTicks(b)
+		return time.Duration(ticks) * clockTick, err
 	}
-	return parseStatTicks(b)
+	var sum time.Duration
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread exited between the listing and the read
+		}
+		ns, err := parseSchedstat(b)
+		if err != nil {
+			return 0, err
+		}
+		sum += ns
+	}
+	return sum, nil
+}
+
+// parseSchedstat reads the run time (first field, nanoseconds) of a schedstat line.
+func parseSchedstat(b []byte) (time.Duration, error) {
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, fmt.Errorf("%w: empty schedstat", ErrProcStat)
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil || ns < 0 {
+		return 0, fmt.Errorf("%w: schedstat run time not a number", ErrProcStat)
+	}
+	return time.Duration(ns), nil
 }
 
 // parseStatTicks reads fields 14 and 15 (utime, stime) of a /proc/<pid>/stat line.
@@ -125,11 +161,11 @@ func parseStatusMem(b []byte) (hwm, rss int64, err error) {
 func startUsage(ws []watched) ([]ProcUsage, error) {
 	out := make([]ProcUsage, len(ws))
 	for i, w := range ws {
-		t, err := cpuTicks(w.pid)
+		t, err := cpuTime(w.pid)
 		if err != nil {
 			return nil, fmt.Errorf("%s (pid %d): %w", w.name, w.pid, err)
 		}
-		out[i] = ProcUsage{Name: w.name, PID: w.pid, startTicks: t}
+		out[i] = ProcUsage{Name: w.name, PID: w.pid, start: t}
 	}
 	return out, nil
 }
@@ -138,11 +174,11 @@ func startUsage(ws []watched) ([]ProcUsage, error) {
 func finishUsage(us []ProcUsage, transactions, registrations uint64) error {
 	for i := range us {
 		u := &us[i]
-		t, err := cpuTicks(u.PID)
+		t, err := cpuTime(u.PID)
 		if err != nil {
 			return fmt.Errorf("%s (pid %d): %w", u.Name, u.PID, err)
 		}
-		u.CPUSec = float64(t-u.startTicks) / clockTicks
+		u.CPUSec = (t - u.start).Seconds()
 		if transactions > 0 {
 			u.CPUPerTxnUS = u.CPUSec * 1e6 / float64(transactions)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,18 @@ func TestParseStatTicks(t *testing.T) {
 	}
 }
 
+func TestParseSchedstat(t *testing.T) {
+	got, err := parseSchedstat([]byte("233123616 8359041 257\n"))
+	if err != nil || got != 233123616*time.Nanosecond {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"", "x 1 2", "-5 1 1"} {
+		if _, err := parseSchedstat([]byte(bad)); !errors.Is(err, ErrProcStat) {
+			t.Errorf("%q: err %v", bad, err)
+		}
+	}
+}
+
 func TestParseStatusMem(t *testing.T) {
 	status := "Name:\tsigproxy\nVmPeak:\t 9000 kB\nVmHWM:\t    5120 kB\nVmRSS:\t    4096 kB\n"
 	hwm, rss, err := parseStatusMem([]byte(status))
@@ -61,7 +74,7 @@ func TestOwnProcessUsage(t *testing.T) {
 	}
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
 		_ = bytes.Repeat([]byte("x"), 1<<16) // burn a little CPU
-		if ticks, _ := cpuTicks(os.Getpid()); ticks > us[0].startTicks {
+		if spent, _ := cpuTime(os.Getpid()); spent > us[0].start+time.Millisecond {
 			break
 		}
 	}
@@ -69,7 +82,8 @@ func TestOwnProcessUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := us[0]
-	if u.CPUSec <= 0 || u.CPUPerTxnUS != u.CPUSec*1e5 || u.CPUPerRegUS != u.CPUSec*2e5 ||
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Abs(b) }
+	if u.CPUSec <= 0 || !near(u.CPUPerTxnUS, u.CPUSec*1e5) || !near(u.CPUPerRegUS, u.CPUSec*2e5) ||
 		u.PeakRSSKiB <= 0 || u.RSSKiB <= 0 {
 		t.Fatalf("usage %+v", u)
 	}
