@@ -122,3 +122,40 @@ jnum() {
 
 # calc EXPR: floating-point arithmetic.
 calc() { awk "BEGIN { v = $1; if (v == int(v)) printf \"%.0f\", v; else printf \"%.1f\", v }"; }
+
+# median_table FILES...: one markdown row per row name, each cell the median of
+# the repetitions and, when there are several, their range.
+median_table() {
+  awk -F'\t' '
+    function cell(name, c,   n, i, j, v, t, med) {
+      n = 0
+      for (i = 1; i <= reps[name]; i++) {
+        v = val[name, i, c]
+        if (v != "-" && v != "") { a[++n] = v + 0 }
+      }
+      if (n == 0) return "-"
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      med = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+      if (n == 1 || a[1] == a[n]) return fmt(med)
+      return fmt(med) " (" fmt(a[1]) "–" fmt(a[n]) ")"
+    }
+    function fmt(x) {
+      if (x == int(x) || x >= 100) return sprintf("%.0f", x)
+      return sprintf(x >= 10 ? "%.1f" : "%.2f", x)
+    }
+    {
+      if (!($1 in reps)) { order[++rows] = $1 }
+      r = ++reps[$1]
+      if ($2 ~ /^skipped/) { skipped[$1] = $2; next }
+      for (c = 2; c <= NF; c++) val[$1, r, c] = $c
+    }
+    END {
+      for (k = 1; k <= rows; k++) {
+        name = order[k]
+        if (name in skipped) { printf "| %s | %s | | | | | | | | | |\n", name, skipped[name]; continue }
+        line = "| " name
+        for (c = 2; c <= 11; c++) line = line " | " cell(name, c)
+        print line " |"
+      }
+    }' "$@"
+}

@@ -120,7 +120,7 @@ func externalSystem(o *options) (*system, error) {
 
 // newEngine opens the sockets and prepares one terminal per key.
 func newEngine(o *options, sys *system) (*engine, error) {
-	socks, err := openSockets(o.sockets, o.localIPs)
+	socks, err := openSockets(o.sockets, o.localIPs, o.localPort)
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +129,12 @@ func newEngine(o *options, sys *system) (*engine, error) {
 		socks: socks, idle: make(chan *term, len(sys.keys)), rec: newRecorder(o.interval),
 		limit: o.count, closed: o.rate == 0, freshCallID: o.freshCallID,
 	}
+	tag := newRunTag()
 	for i, k := range sys.keys {
-		t := newTerm(i, k.Identity, k.Kc, kindOf(o.mix, i).offer, socks[i%len(socks)])
-		t.aor = "sip:" + k.Identity + "@" + o.realm
+		// The socket follows the subscriber's place in the key file, so with
+		// -local-port a subscriber has the same Contact whatever -offset says.
+		s := socks[(o.offset+i)%len(socks)]
+		t := newTerm(i, tag, k.Identity, o.realm, k.Kc, kindOf(o.mix, o.offset+i).offer, s)
 		t.timer = time.AfterFunc(time.Hour, func() { e.onTimer(t) })
 		t.timer.Stop()
 		e.terms = append(e.terms, t)

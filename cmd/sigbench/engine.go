@@ -61,12 +61,17 @@ type engine struct {
 // ErrSend reports a REGISTER the socket refused.
 var ErrSend = errors.New("sigbench: send")
 
-// openSockets binds n sockets on the given loopback addresses, in turn.
-func openSockets(n int, ips []netip.Addr) ([]*sock, error) {
+// openSockets binds n sockets on the given loopback addresses, in turn, on
+// consecutive ports from firstPort (0: ports the kernel picks).
+func openSockets(n int, ips []netip.Addr, firstPort int) ([]*sock, error) {
 	socks := make([]*sock, 0, n)
 	for i := range n {
 		ip := ips[i%len(ips)]
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		port := 0
+		if firstPort > 0 {
+			port = firstPort + i
+		}
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
 		if err != nil {
 			closeSockets(socks)
 			return nil, fmt.Errorf("sigbench: listen on %s: %w", ip, err)
@@ -247,12 +252,18 @@ func (e *engine) onTimer(t *term) {
 	t.mu.Unlock()
 }
 
-// complete records a finished registration and, in closed-loop mode, starts the next.
+// complete records a finished registration and, in closed-loop mode, starts the
+// next. After a send error the next start waits one T1, so a socket that refuses
+// everything neither spins nor recurses through begin.
 func (e *engine) complete(t *term, latency time.Duration, reason string) {
 	e.rec.registration(latency, reason)
 	e.idle <- t // never blocks: the channel holds every terminal
 	e.inflight.Add(-1)
-	if e.closed {
+	switch {
+	case !e.closed:
+	case reason == reasonSend:
+		time.AfterFunc(e.t1, func() { e.launch(time.Now()) })
+	default:
 		e.launch(time.Now())
 	}
 }
@@ -263,11 +274,9 @@ func (e *engine) launch(sched time.Time) bool {
 	if e.stopped.Load() {
 		return false
 	}
-	if e.limit > 0 && e.started.Add(1) > e.limit {
+	if n := e.started.Add(1); e.limit > 0 && n > e.limit {
 		e.started.Add(-1)
 		return false
-	} else if e.limit == 0 {
-		e.started.Add(1)
 	}
 	select {
 	case t := <-e.idle:

@@ -64,6 +64,7 @@ type options struct {
 	pids                 []watched
 	freshCallID          bool
 	offset               int
+	localPort            int
 }
 
 // mixEntry is one kind of terminal and its share of the terminals.
@@ -104,6 +105,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.freshCallID, "fresh-call-id", false, "a new Call-ID for every registration "+
 		"(for a SIPp registrar, which ignores a finished call's Call-ID)")
 	fs.IntVar(&o.offset, "offset", 0, "with -kc-file: skip this many subscribers first")
+	fs.IntVar(&o.localPort, "local-port", 0, "first port of the sockets (0: any); with a "+
+		"fixed port a subscriber keeps its Contact across runs")
 	pids := fs.String("pid", "", "processes to measure, name=pid[,name=pid] (e.g. sigproxy=1234)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -152,6 +155,8 @@ func (o *options) check() error {
 		return errors.New("-proxy needs -kc-file with the terminals' keys")
 	case o.offset < 0 || o.offset > MaxTerminals:
 		return fmt.Errorf("-offset must be 0 to %d", MaxTerminals)
+	case o.localPort < 0 || o.localPort+o.sockets > 65535:
+		return errors.New("-local-port must leave room for -sockets ports below 65536")
 	case o.loops < 1:
 		return errors.New("-loops must be at least 1")
 	case o.progress != "auto" && o.progress != "always" && o.progress != "never":

@@ -50,7 +50,6 @@ func startProgress(w io.Writer, e *engine, count int64, duration time.Duration) 
 		progressbar.OptionThrottle(progressEvery/2),
 		progressbar.OptionSetRenderBlankState(true),
 		progressbar.OptionShowDescriptionAtLineEnd(),
-		progressbar.OptionSetItsString("s"),
 	)
 	go p.loop(e)
 	return p
@@ -85,8 +84,12 @@ func (p *progress) draw(e *engine, start time.Time) {
 	if sec > 0 {
 		rate = float64(ok) / sec
 	}
-	p.bar.Describe(fmt.Sprintf("%d ok, %d failed, %.0f reg/s, %d in flight",
-		ok, failed, rate, e.inflight.Load()))
+	unit := "registrations"
+	if !p.byCount {
+		unit = "seconds"
+	}
+	p.bar.Describe(fmt.Sprintf("%s: %d ok, %d failed, %.0f reg/s, %d in flight",
+		unit, ok, failed, rate, e.inflight.Load()))
 }
 
 // close draws the final state and ends the line.

@@ -14,16 +14,21 @@ import (
 )
 
 func TestBranchIndex(t *testing.T) {
-	tm := &term{idx: 4711, cseq: 3}
+	tm := &term{idx: 4711, cseq: 3, runTag: "0123abcd"}
 	tm.nextBranch()
-	if got := string(tm.branch); got != branchPrefix+"4711.3" {
+	if got := string(tm.branch); got != branchPrefix+"0123abcd-4711.3" {
 		t.Fatalf("branch %q", got)
 	}
 	if idx, ok := branchIndex(tm.branch); !ok || idx != 4711 {
 		t.Fatalf("index %d %v", idx, ok)
 	}
-	for _, b := range []string{"", "z9hG4bK", branchPrefix, branchPrefix + ".1",
-		branchPrefix + "12a.1", "z9hG4bKxx12.1", branchPrefix + "1234567890.1"} {
+	if a, b := newRunTag(), newRunTag(); len(a) != runTagLen || a == b {
+		t.Errorf("run tags %q %q", a, b)
+	}
+	tag := branchPrefix + "0123abcd-"
+	for _, b := range []string{"", "z9hG4bK", branchPrefix, tag, tag + ".1", tag + "12a.1",
+		branchPrefix + "0123abcdx12.1", "z9hG4bKxx0123abcd-12.1", tag + "1234567890.1",
+		branchPrefix + "12.1"} {
 		if _, ok := branchIndex([]byte(b)); ok {
 			t.Errorf("branch %q accepted", b)
 		}

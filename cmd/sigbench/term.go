@@ -20,14 +20,23 @@ const (
 )
 
 // branchPrefix starts every branch sigbench makes: the RFC 3261 magic cookie and a
-// tag, then the terminal's index and the CSeq, so a response finds its terminal
-// without a map lookup.
+// tag. Then come the run's random tag (runTagLen hex digits and '-'), which keeps
+// branches unique across runs as RFC 3261 §8.1.1.7 asks (a registrar remembers
+// finished transactions by branch), and the terminal's index and the CSeq, so a
+// response finds its terminal without a map lookup.
 const branchPrefix = "z9hG4bKsb"
+
+// runTagLen is the length of the run tag in a branch: 32 random bits.
+const runTagLen = 8
+
+// newRunTag returns a fresh run tag for the branches of one run.
+func newRunTag() string { return randomHex(runTagLen / 2) }
 
 // term is one simulated terminal: a registration state machine sharing a socket
 // with others. The fields above mu are fixed after setup; the rest are guarded by mu.
 type term struct {
 	idx      int
+	runTag   string // this run's part of every branch
 	identity string
 	offer    []string // Security-Client entries; nil for a plain registration
 	offerHdr []byte   // the Security-Client line with Require and Proxy-Require
@@ -66,10 +75,13 @@ type challenge struct {
 }
 
 // newTerm prepares terminal idx with its key material and a fresh Call-ID.
-func newTerm(idx int, identity string, kc []byte, offer []string, s *sock) *term {
+func newTerm(idx int, runTag, identity, realm string, kc []byte, offer []string,
+	s *sock) *term {
 	t := &term{
 		idx:      idx,
+		runTag:   runTag,
 		identity: identity,
+		aor:      "sip:" + identity + "@" + realm,
 		offer:    offer,
 		password: skd.DigestPassword(kc),
 		kek:      skd.TerminalKEK(kc),
@@ -93,6 +105,7 @@ func newTerm(idx int, identity string, kc []byte, offer []string, s *sock) *term
 // nextBranch sets a fresh branch for the next transaction; CSeq must be bumped first.
 func (t *term) nextBranch() {
 	b := append(t.branch[:0], branchPrefix...)
+	b = append(append(b, t.runTag...), '-')
 	b = strconv.AppendInt(b, int64(t.idx), 10)
 	b = append(b, '.')
 	t.branch = strconv.AppendUint(b, uint64(t.cseq), 10)
@@ -101,12 +114,13 @@ func (t *term) nextBranch() {
 // branchIndex reads the terminal index out of a branch sigbench made; ok is false
 // for any other branch.
 func branchIndex(b []byte) (idx int, ok bool) {
-	if len(b) <= len(branchPrefix) || string(b[:len(branchPrefix)]) != branchPrefix {
+	head := len(branchPrefix) + runTagLen + 1
+	if len(b) <= head || string(b[:len(branchPrefix)]) != branchPrefix || b[head-1] != '-' {
 		return 0, false
 	}
 	n := 0
 	digits := 0
-	for _, c := range b[len(branchPrefix):] {
+	for _, c := range b[head:] {
 		if c == '.' {
 			break
 		}
