@@ -9,7 +9,7 @@ PKGS      ?= ./...
 # compares the SIP codec with sipgo, which stays out of the product's go.mod.
 MODULES   ?= . bench/sipcompare
 
-.PHONY: all build demo test test-race vet deps sipp fuzz bench bench-compare clean
+.PHONY: all build demo test test-race vet deps sipp fuzz bench bench-compare bench-system clean
 
 all: build
 
@@ -73,6 +73,11 @@ bench-compare:
 	if command -v benchstat >/dev/null; then benchstat -col /parser $$out; \
 	else echo "benchstat not installed: go install golang.org/x/perf/cmd/benchstat@latest"; fi; \
 	rm -f $$out
+
+# The system benchmark on loopback: UDP relay floor, Kamailio, sigproxy plain
+# and with key distribution, then the scaling runs (bench/README.md). Not in CI.
+bench-system:
+	bench/run all
 
 clean:
 	rm -rf bin .demo

@@ -139,9 +139,10 @@ median_table() {
       if (n == 1 || a[1] == a[n]) return fmt(med)
       return fmt(med) " (" fmt(a[1]) "–" fmt(a[n]) ")"
     }
-    function fmt(x) {
-      if (x == int(x) || x >= 100) return sprintf("%.0f", x)
-      return sprintf(x >= 10 ? "%.1f" : "%.2f", x)
+    function fmt(x,   m) {
+      m = x < 0 ? -x : x
+      if (x == int(x) || m >= 100) return sprintf("%.0f", x)
+      return sprintf(m >= 10 ? "%.1f" : "%.2f", x)
     }
     {
       if (!($1 in reps)) { order[++rows] = $1 }
@@ -158,4 +159,17 @@ median_table() {
         print line " |"
       }
     }' "$@"
+}
+
+# cpu_times: total and steal jiffies of all CPUs, from /proc/stat.
+cpu_times() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9 }' /proc/stat; }
+
+# steal_pct "TOTAL0 STEAL0": the share of CPU time the hypervisor took since that
+# sample, in percent. A virtual machine whose host is busy loses its CPUs for
+# milliseconds at a time, which shows in latency tails and in nothing else.
+steal_pct() {
+  local t0 s0 t1 s1
+  read -r t0 s0 <<<"$1"
+  read -r t1 s1 <<<"$(cpu_times)"
+  awk -v t="$((t1 - t0))" -v s="$((s1 - s0))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * s / t : 0) }'
 }
