@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -106,12 +107,13 @@ func timeChart(s *Summary) (*plot.Plot, error) {
 		if len(xy) == 0 {
 			continue
 		}
-		ln, err := plotter.NewLine(xy)
+		// Points as well as lines: a run shorter than one interval has one point.
+		ln, pts, err := plotter.NewLinePoints(xy)
 		if err != nil {
 			return nil, err
 		}
-		ln.Color = l.c
-		p.Add(ln)
+		ln.Color, pts.Color, pts.Radius = l.c, l.c, vg.Points(1.5)
+		p.Add(ln, pts)
 		p.Legend.Add(l.name, ln)
 		drawn = true
 	}
@@ -168,9 +170,27 @@ func logY(p *plot.Plot, drawn bool) {
 	if !drawn {
 		return
 	}
-	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
-	p.Y.Min = math.Max(p.Y.Min, 1)
-	p.Y.Max = math.Max(p.Y.Max, 10*p.Y.Min)
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, latencyTicks{}
+	// A fifth of margin on a log axis keeps points off the frame.
+	p.Y.Min = math.Max(p.Y.Min/1.2, 1)
+	p.Y.Max = math.Max(p.Y.Max*1.2, 2*p.Y.Min)
+}
+
+// latencyTicks labels a log latency axis at 1, 2 and 5 times each power of ten,
+// so even a range within one decade has labels to read.
+type latencyTicks struct{}
+
+// Ticks returns the 1-2-5 ticks between lo and hi (both positive).
+func (latencyTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * dec; v >= lo && v <= hi {
+				ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+			}
+		}
+	}
+	return ts
 }
 
 // ninesTicks labels the nines axis: x = -log10(1 - q).

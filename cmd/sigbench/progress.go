@@ -75,11 +75,6 @@ func (p *progress) loop(e *engine) {
 func (p *progress) draw(e *engine, start time.Time) {
 	ok, failed := e.rec.succeeded.Load(), e.rec.failed.Load()
 	sec := time.Since(start).Seconds()
-	if p.byCount {
-		_ = p.bar.Set64(int64(ok + failed))
-	} else {
-		_ = p.bar.Set64(min(int64(sec), p.bar.GetMax64()))
-	}
 	rate := 0.0
 	if sec > 0 {
 		rate = float64(ok) / sec
@@ -88,8 +83,14 @@ func (p *progress) draw(e *engine, start time.Time) {
 	if !p.byCount {
 		unit = "seconds"
 	}
+	// The description first: Set64 redraws, and the line should show one moment.
 	p.bar.Describe(fmt.Sprintf("%s: %d ok, %d failed, %.0f reg/s, %d in flight",
 		unit, ok, failed, rate, e.inflight.Load()))
+	if p.byCount {
+		_ = p.bar.Set64(int64(ok + failed))
+	} else {
+		_ = p.bar.Set64(min(int64(sec), p.bar.GetMax64()))
+	}
 }
 
 // close draws the final state and ends the line.
