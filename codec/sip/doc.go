@@ -7,13 +7,15 @@
 // header fields and the body. Header names are matched case-insensitively
 // in long and compact form (LookupHeader) and kept as offsets in a
 // fixed-size table of MaxHeaders entries. Lines may end in CRLF or a bare
-// LF and may be folded. Content-Length frames the body. Parse accepts the
-// valid and semantically odd messages of the RFC 4475 torture tests and
-// rejects the invalid ones, each with a named error; which rule catches
-// which message is listed in the corpus test. The one semantic message it
-// reports is insuf, which lacks Call-ID, From and To: Parse returns
-// ErrMissingHeader for it with the message fully parsed, so a server can
-// answer 400 as RFC 4475 §3.4.1 expects.
+// LF and may be folded. Content-Length frames the body; when it is
+// repeated, every value must be the same number, so that no two readers end
+// the body at different places. Parse accepts the valid and semantically
+// odd messages of the RFC 4475 torture tests and rejects the invalid ones,
+// each with a named error; which rule catches which message is listed in
+// the corpus test. Two semantic messages get an error: insuf, which lacks
+// Call-ID, From and To, gets ErrMissingHeader with the message fully
+// parsed, so a server can answer 400 as RFC 4475 §3.4.1 expects; mcl01,
+// whose two Content-Length values differ, gets ErrBadContentLength.
 //
 // While checking, Parse keeps what it decodes of the fields a proxy routes
 // by: TopVia (the first via-parm), CSeq, FromTag and ToTag return them

@@ -46,8 +46,8 @@ var (
 	ErrBadHeader = errors.New("sip: bad header")
 	// ErrMissingHeader means Via, From, To, Call-ID or CSeq is absent.
 	ErrMissingHeader = errors.New("sip: missing header")
-	// ErrBadContentLength means Content-Length is not a number or exceeds the
-	// bytes after the header section.
+	// ErrBadContentLength means Content-Length is not a number, exceeds the
+	// bytes after the header section, or is repeated with another number.
 	ErrBadContentLength = errors.New("sip: bad content-length")
 	// ErrTruncated means the datagram ends inside the start line or headers.
 	ErrTruncated = errors.New("sip: truncated message")

@@ -202,21 +202,33 @@ func lineEnd(buf []byte, i, start int) (int, error) {
 	}
 }
 
-// frameBody finds the body from the first Content-Length (RFC 3261 §20.14).
+// frameBody finds the body from Content-Length (RFC 3261 §20.14). Repeated
+// Content-Length headers must carry the same number: a reader that takes
+// the first and one that takes the last would otherwise end the body at
+// different places.
 func (m *Message) frameBody(pos int) error {
 	end := len(m.buf)
 	if v, ok := m.Get(HdrContentLength); ok {
 		n, err := contentLength(v)
-		if err != nil {
-			return headerErr(HdrContentLength, err)
-		}
-		if n > len(m.buf)-pos {
+		if err != nil || !m.sameContentLengths(n) || n > len(m.buf)-pos {
 			return headerErr(HdrContentLength, ErrBadContentLength)
 		}
 		end = pos + n
 	}
 	m.body0, m.body1 = uint16(pos), uint16(end)
 	return nil
+}
+
+// sameContentLengths reports whether every Content-Length after the first
+// is well formed and equals n.
+func (m *Message) sameContentLengths(n int) bool {
+	for i := m.Index(HdrContentLength, int(m.first[HdrContentLength])); i >= 0; {
+		if k, err := contentLength(m.value(i)); err != nil || k != n {
+			return false
+		}
+		i = m.Index(HdrContentLength, i+1)
+	}
+	return true
 }
 
 // contentLength parses a Content-Length value: 1*DIGIT, at most

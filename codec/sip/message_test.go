@@ -187,10 +187,19 @@ func TestParseContentLength(t *testing.T) {
 			t.Errorf("Content-Length %q: err %v", cl, err)
 		}
 	}
-	// A second, malformed Content-Length is rejected too.
-	err := new(Message).Parse(minimal([]string{"l: 0", "l: x"}, ""))
-	if !errors.Is(err, ErrBadContentLength) {
-		t.Errorf("second Content-Length: %v", err)
+	// A second, malformed Content-Length is rejected too, and so is one with
+	// another number: readers taking the first or the last would frame the
+	// body differently. The same number repeated is accepted.
+	for _, cls := range [][]string{{"l: 0", "l: x"}, {"l: 4", "Content-Length: 0"},
+		{"l: 0", "l: 0", "l: 2"}} {
+		err := new(Message).Parse(minimal(cls, "abcd"))
+		if !errors.Is(err, ErrBadContentLength) {
+			t.Errorf("Content-Length %q: %v", cls, err)
+		}
+	}
+	m = mustParse(t, minimal([]string{"l: 2", "Content-Length: 002"}, "abcd"))
+	if string(m.Body()) != "ab" {
+		t.Fatalf("body %q", m.Body())
 	}
 }
 
