@@ -94,7 +94,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		"hmac-sha256, ascon128a-v12 or plain, e.g. hmac-sha256=3,ascon128a-v12=1,plain=1")
 	digest := fs.String("digest", "SHA-256,MD5", "digest algorithms in order of preference")
 	fs.IntVar(&o.sockets, "sockets", 8, "UDP sockets the terminals share")
-	ips := fs.String("local-ips", "127.0.0.1", "loopback addresses the sockets bind, in turn")
+	ips := fs.String("local-ips", "auto", "loopback addresses the sockets bind, in turn "+
+		"(auto: 127.0.0.1, 127.0.0.2, ... one per socket)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "one registration's time limit")
 	fs.DurationVar(&o.t1, "t1", defaultT1, "first retransmission interval (RFC 3261 T1)")
 	fs.IntVar(&o.loops, "loops", 1, "in-process proxy: event loops")
@@ -224,8 +225,18 @@ func kindOf(mix []mixEntry, i int) mixEntry {
 	return mix[len(mix)-1]
 }
 
-// parseIPs reads loopback addresses; only loopback is ever a source here.
+// parseIPs reads loopback addresses; only loopback is ever a source here. "auto"
+// gives each socket its own address in 127.0.0.0/8 (Linux routes all of it to the
+// loopback interface), so the proxy's per-source limit is shared by fewer
+// terminals.
 func parseIPs(s string) ([]netip.Addr, error) {
+	if s == "auto" {
+		out := make([]netip.Addr, maxSockets)
+		for i := range out {
+			out[i] = netip.AddrFrom4([4]byte{127, 0, byte(i / 250), byte(1 + i%250)})
+		}
+		return out, nil
+	}
 	var out []netip.Addr
 	for _, f := range splitList(s) {
 		a, err := netip.ParseAddr(f)

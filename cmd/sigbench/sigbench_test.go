@@ -94,6 +94,22 @@ func TestOwnProcessUsage(t *testing.T) {
 	}
 }
 
+func TestLocalIPs(t *testing.T) {
+	auto, err := parseIPs("auto")
+	if err != nil || len(auto) != maxSockets || auto[0].String() != "127.0.0.1" ||
+		auto[1].String() != "127.0.0.2" || auto[250].String() != "127.0.1.1" {
+		t.Fatalf("auto: %v %v", auto[:2], err)
+	}
+	for _, a := range auto {
+		if !a.IsLoopback() {
+			t.Fatalf("%s is not loopback", a)
+		}
+	}
+	if ips, err := parseIPs("127.0.0.9, ::1"); err != nil || len(ips) != 2 {
+		t.Errorf("%v %v", ips, err)
+	}
+}
+
 func TestParsePIDs(t *testing.T) {
 	ws, err := parsePIDs("sigproxy=12, 34")
 	if err != nil || len(ws) != 2 || ws[0] != (watched{"sigproxy", 12}) || ws[1] != (watched{"pid34", 34}) {
