@@ -62,6 +62,7 @@ func (w *Worker) registerResponse() (respEdits, Reason) {
 		return ed, r
 	}
 	p.state, p.deadline = stateDone, w.now+doneTTL
+	s.releaseSource(p)
 	return ed, ReasonNone
 }
 

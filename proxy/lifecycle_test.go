@@ -161,3 +161,21 @@ func TestDuplicateSingleHeadersRefused(t *testing.T) {
 		t.Fatalf("two Call-IDs: got %d, want 400", resp.StatusCode())
 	}
 }
+
+// TestRetransmittedFirstRegisterKeepsAgreement sends the first REGISTER again
+// after its 401 passed: the registration must still complete.
+func TestRetransmittedFirstRegisterKeepsAgreement(t *testing.T) {
+	r := newRig(t)
+	fwd1, _ := r.step(r.firstRegister(), testTerminal)
+	resp401, _ := r.step(answer(fwd1, "401 Unauthorized", challenge()), testSoftswitch)
+	if _, dst := r.step(r.firstRegister(), testTerminal); dst != testSoftswitch {
+		t.Fatalf("retransmitted first REGISTER went to %v", dst)
+	}
+	server, _ := resp401.Get(sip.HdrSecurityServer)
+	fwd2, _ := r.step(r.secondRegister(string(server)), testTerminal)
+	kd, _ := r.keyDistribution(skd.WrapAES128GCM, testKID)
+	resp, _ := r.step(answer(fwd2, "200 OK", "Expires: 3600\r\n"+kd), testSoftswitch)
+	if resp.StatusCode() != 200 || !r.verifyMAC(resp, string(server), skd.MechHMACSHA256) {
+		t.Fatalf("got %d after a retransmitted first REGISTER, want a verified 200", resp.StatusCode())
+	}
+}

@@ -48,7 +48,8 @@ const (
 // recycled through a free list without allocating.
 type pending struct {
 	hash     uint64
-	bucket   uint16 // per-source counter this entry holds
+	bucket   uint16 // per-source counter this entry holds, while counted
+	counted  bool
 	deadline int64
 	state    uint8
 	mech     skd.Mechanism
@@ -197,7 +198,7 @@ func (t *pendingTable) create(callID []byte, src netip.Addr, now, deadline int64
 	}
 	p := s.alloc()
 	p.hash = h
-	p.bucket = bucket
+	p.bucket, p.counted = bucket, true
 	p.deadline = deadline
 	_ = p.callID.set(callID)
 	s.m[h] = p
@@ -258,8 +259,17 @@ func (s *pendingShard) alloc() *pending {
 
 func (s *pendingShard) remove(p *pending) {
 	delete(s.m, p.hash)
-	s.sources[p.bucket].Add(-1)
+	s.releaseSource(p)
 	s.free = append(s.free, p)
+}
+
+// releaseSource stops counting p against its source: a finished registration
+// kept for retransmissions is no longer in progress.
+func (s *pendingShard) releaseSource(p *pending) {
+	if p.counted {
+		s.sources[p.bucket].Add(-1)
+		p.counted = false
+	}
 }
 
 func (s *pendingShard) sweep(now int64) int {

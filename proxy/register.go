@@ -41,6 +41,9 @@ func (w *Worker) firstRegister(src netip.AddrPort, out []byte, offered [][]byte)
 	}
 
 	callID, _ := w.msg.Get(sip.HdrCallID)
+	if wrap, ok := w.retransmittedOffer(callID, offered); ok {
+		return edits{stripSecAgree: true, path: true, wrap: wrap}, nil
+	}
 	p, s, err := w.h.pending.create(callID, src.Addr(), w.now, w.now+int64(w.h.cfg.PendingTTL))
 	switch err {
 	case nil:
@@ -62,6 +65,19 @@ func (w *Worker) firstRegister(src netip.AddrPort, out []byte, offered [][]byte)
 
 	w.h.ctr.chosenByMech[mech].Add(1)
 	return edits{stripSecAgree: true, path: true, wrap: mech.Wrap()}, nil
+}
+
+// retransmittedOffer recognises a first REGISTER sent again while its
+// agreement is still open (same Call-ID, same offer, not yet verified): UDP
+// retransmissions can arrive after the 401, and starting over would throw away
+// the recorded nonce. It reports the wrap algorithm to forward with.
+func (w *Worker) retransmittedOffer(callID []byte, offered [][]byte) (skd.WrapAlg, bool) {
+	p, s := w.h.pending.lookup(callID, w.now)
+	defer s.mu.Unlock()
+	if p == nil || p.state >= stateVerified || !p.sameOffer(offered) {
+		return skd.WrapNone, false
+	}
+	return p.mech.Wrap(), true
 }
 
 // toOffer reduces one Security-Client entry to what the choice needs.
