@@ -108,14 +108,17 @@ type MACer struct {
 	key    [32]byte
 	tag    [32]byte
 	labelB []byte // labelMACKey as heap bytes, for the hash writes
+
+	spiLabel []byte // labelH248SPI as heap bytes
 }
 
 // NewMACer returns a MACer.
 func NewMACer() *MACer {
 	return &MACer{
-		kdf:    newHKDFSHA256(),
-		mac:    newHMACSHA256(),
-		labelB: []byte(labelMACKey),
+		kdf:      newHKDFSHA256(),
+		mac:      newHMACSHA256(),
+		labelB:   []byte(labelMACKey),
+		spiLabel: []byte(labelH248SPI),
 	}
 }
 
