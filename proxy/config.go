@@ -31,6 +31,10 @@ const (
 	DefaultRegistrationExpiry = 3600 * time.Second
 	// DefaultSocketBuffer is the UDP socket buffer asked for by default.
 	DefaultSocketBuffer = 4 << 20
+	// DefaultH248TxnCapacity bounds the H.248 transactions from MGs the
+	// proxy has given its own transaction id and not yet forgotten
+	// (PROTOCOL.md §11.9).
+	DefaultH248TxnCapacity = 65536
 	// MaxRegistrationExpiry caps how long a session key is kept whatever the
 	// softswitch grants (one day), so state cannot be pinned forever.
 	MaxRegistrationExpiry = 24 * time.Hour
@@ -49,6 +53,17 @@ type Config struct {
 	Advertise netip.AddrPort
 	// Softswitch is where requests from terminals are forwarded.
 	Softswitch netip.AddrPort
+	// H248Listen is the UDP address media gateways send H.248 to; the zero
+	// value disables H.248. Port 0 binds an ephemeral port (see
+	// Server.H248Addr).
+	H248Listen netip.AddrPort
+	// H248Softswitch is the media gateway controller H.248 messages from
+	// gateways go to. Required when H248Listen is set.
+	H248Softswitch netip.AddrPort
+	// H248TxnCapacity bounds open H.248 transactions from gateways; see
+	// DefaultH248TxnCapacity. Each source address may hold at most
+	// PendingPerSource of them.
+	H248TxnCapacity int
 	// Mechanisms lists the mechanisms the proxy supports, in the order it
 	// advertises them in a 494. Default: hmac-sha256, ascon128a-v12.
 	Mechanisms []skd.Mechanism
@@ -72,10 +87,13 @@ type Config struct {
 
 // Configuration errors.
 var (
-	ErrNoProxyID     = errors.New("proxy: proxy id is required")
-	ErrNoKeyring     = errors.New("proxy: keyring is required")
-	ErrNoSoftswitch  = errors.New("proxy: softswitch address is required")
-	ErrBadProxyID    = errors.New("proxy: proxy id must be a SIP user token of at most 64 bytes")
+	ErrNoProxyID        = errors.New("proxy: proxy id is required")
+	ErrNoKeyring        = errors.New("proxy: keyring is required")
+	ErrNoSoftswitch     = errors.New("proxy: softswitch address is required")
+	ErrBadProxyID       = errors.New("proxy: proxy id must be a SIP user token of at most 64 bytes")
+	ErrNoH248Softswitch = errors.New("proxy: an H.248 listen address needs " +
+		"the H.248 softswitch (MGC) address")
+	ErrSameListen    = errors.New("proxy: SIP and H.248 need different listen addresses")
 	ErrNeedAdvertise = errors.New("proxy: the listen address is a wildcard: " +
 		"an advertise address is needed for Via and Path")
 )
@@ -97,6 +115,17 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Listen.Addr().IsUnspecified() && !c.Advertise.IsValid() {
 		return c, ErrNeedAdvertise
+	}
+	if c.H248Listen.IsValid() {
+		if !c.H248Softswitch.IsValid() {
+			return c, ErrNoH248Softswitch
+		}
+		if c.H248Listen == c.Listen && c.Listen.Port() != 0 {
+			return c, ErrSameListen
+		}
+	}
+	if c.H248TxnCapacity <= 0 {
+		c.H248TxnCapacity = DefaultH248TxnCapacity
 	}
 	if len(c.Mechanisms) == 0 {
 		c.Mechanisms = []skd.Mechanism{skd.MechHMACSHA256, skd.MechAscon128aV12}

@@ -27,6 +27,9 @@ type Handler struct {
 	// traffic, by SetAddr.
 	self atomic.Pointer[selfAddr]
 
+	// h248 is the H.248 side's shared state; nil when H.248 is disabled.
+	h248 *h248State
+
 	// serverList is the Security-Server value of a 494: every supported
 	// mechanism with a descending q.
 	serverList []byte
@@ -54,6 +57,12 @@ func NewHandler(cfg Config) (*Handler, error) {
 		seed:     maphash.MakeSeed(),
 	}
 	h.serverList = buildServerList(cfg.Mechanisms)
+	if cfg.H248Listen.IsValid() {
+		h.h248 = newH248State(&cfg)
+		if a := cfg.H248Listen; a.Port() != 0 {
+			h.setH248Addr(a)
+		}
+	}
 	switch {
 	case cfg.Advertise.IsValid():
 		h.SetAddr(cfg.Advertise)
@@ -84,6 +93,9 @@ func (h *Handler) Addr() netip.AddrPort {
 // Sweep removes expired registrations in progress and expired session keys.
 func (h *Handler) Sweep(now time.Time) {
 	h.pending.sweep(now.UnixNano())
+	if h.h248 != nil {
+		h.h248.sweep(now.UnixNano())
+	}
 	h.sessions.Sweep(now.UnixNano())
 }
 
@@ -107,6 +119,16 @@ func (h *Handler) Stats() Stats {
 		ChosenByMech: make(map[string]uint64),
 		Pending:      h.pending.len(),
 		Sessions:     h.sessions.Len(),
+		H248: H248Stats{
+			MessagesIn:   c.h248In.Load(),
+			MessagesOut:  c.h248Out.Load(),
+			LocalReplies: c.h248Local.Load(),
+			Registered:   c.h248Registered.Load(),
+			Deregistered: c.h248Deregistered.Load(),
+		},
+	}
+	if h.h248 != nil {
+		st.H248.Transactions = h.h248.txnLen()
 	}
 	for r := Reason(1); r < numReasons; r++ {
 		if n := c.byReason[r].Load(); n > 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +26,15 @@ type Server struct {
 	workers sync.Pool
 	eng     gnet.Engine
 	booted  chan struct{}
+	bootErr error
 	done    chan error
+
+	// h248Listen is the H.248 address given to the engine (port 0 replaced)
+	// and h248Bound the socket's address; both zero without H.248.
+	// h248Port tells datagrams on the H.248 socket from SIP ones.
+	h248Listen, h248Bound netip.AddrPort
+	h248Port              int
+	h248IP                net.IP
 }
 
 // NewServer returns a Server for h; Start binds and runs it.
@@ -45,13 +54,22 @@ type boundWorker struct {
 
 func newBoundWorker(h *Handler) *boundWorker { return &boundWorker{w: h.NewWorker()} }
 
-// Start binds the listen address and runs the event loops in the background.
-// It returns once the socket is bound and the advertised address is known.
+// Start binds the listen addresses (SIP, and H.248 when configured) on one
+// gnet engine and runs the event loops in the background. It returns once
+// the sockets are bound and the advertised addresses are known.
 func (s *Server) Start(ctx context.Context) error {
 	cfg := s.h.cfg
-	addr := "udp://" + cfg.Listen.String()
+	addrs := []string{"udp://" + cfg.Listen.String()}
+	if cfg.H248Listen.IsValid() {
+		h248, err := pickPort(cfg.H248Listen)
+		if err != nil {
+			return fmt.Errorf("proxy: listen %s: %w", cfg.H248Listen, err)
+		}
+		s.h248Listen, s.h248IP = h248, net.IP(h248.Addr().AsSlice())
+		addrs = append(addrs, "udp://"+h248.String())
+	}
 	go func() {
-		s.done <- gnet.Run(s, addr,
+		s.done <- gnet.Rotate(s, addrs,
 			gnet.WithMulticore(cfg.EventLoops > 1),
 			gnet.WithNumEventLoop(cfg.EventLoops),
 			gnet.WithReusePort(cfg.EventLoops > 1),
@@ -63,16 +81,39 @@ func (s *Server) Start(ctx context.Context) error {
 	}()
 	select {
 	case <-s.booted:
-		return nil
+		return s.bootErr
 	case err := <-s.done:
 		if err == nil {
 			err = errors.New("proxy: event loop ended before boot")
 		}
-		return fmt.Errorf("proxy: listen %s: %w", cfg.Listen, err)
+		return fmt.Errorf("proxy: listen %s: %w", strings.Join(addrs, ", "), err)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
+
+// pickPort returns a with a free port in place of port 0. The engine finds
+// its listeners by address text, so the H.248 address must not read the same
+// as an ephemeral SIP address.
+//
+// Limitation: the port is found by binding and closing a socket, so another
+// process could take it before the engine binds it; Start then fails. Only
+// port 0 (tests) takes this path.
+func pickPort(a netip.AddrPort) (netip.AddrPort, error) {
+	if a.Port() != 0 {
+		return a, nil
+	}
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(a))
+	if err != nil {
+		return a, err
+	}
+	defer c.Close()
+	return netip.AddrPortFrom(a.Addr(), c.LocalAddr().(*net.UDPAddr).AddrPort().Port()), nil
+}
+
+// H248Addr returns the bound H.248 address once Start has returned; the zero
+// value when H.248 is disabled.
+func (s *Server) H248Addr() netip.AddrPort { return s.h248Bound }
 
 // Stop shuts the event loops down and waits for them.
 func (s *Server) Stop(ctx context.Context) error {
@@ -90,21 +131,31 @@ func (s *Server) Stop(ctx context.Context) error {
 // Handler returns the server's handler.
 func (s *Server) Handler() *Handler { return s.h }
 
-// OnBoot learns the bound address (the configured port may be 0).
+// OnBoot learns the bound addresses (the configured ports may be 0).
 func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	s.eng = eng
+	defer close(s.booted)
+	sip, err := boundAddr(eng, s.h.cfg.Listen)
 	if adv := s.h.cfg.Advertise; adv.IsValid() {
 		s.h.SetAddr(adv)
-	} else if a, err := boundAddr(eng); err == nil {
-		s.h.SetAddr(a)
+	} else if err == nil {
+		s.h.SetAddr(sip)
 	}
-	close(s.booted)
+	if !s.h248Listen.IsValid() {
+		return gnet.None
+	}
+	if s.h248Bound, err = boundAddr(eng, s.h248Listen); err != nil {
+		s.bootErr = fmt.Errorf("proxy: H.248 socket: %w", err)
+		return gnet.Shutdown
+	}
+	s.h248Port = int(s.h248Bound.Port())
+	s.h.setH248Addr(s.h248Bound)
 	return gnet.None
 }
 
 // boundAddr reads the listening socket's address.
-func boundAddr(eng gnet.Engine) (netip.AddrPort, error) {
-	fd, err := eng.Dup()
+func boundAddr(eng gnet.Engine, listen netip.AddrPort) (netip.AddrPort, error) {
+	fd, err := eng.DupListener("udp", listen.String())
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -122,8 +173,9 @@ func boundAddr(eng gnet.Engine) (netip.AddrPort, error) {
 	return netip.AddrPort{}, errors.New("proxy: unexpected socket family")
 }
 
-// OnTraffic handles one datagram: the per-message step, then one SendTo on
-// the listening socket so that the Via port stays right.
+// OnTraffic handles one datagram: the per-message step of its protocol,
+// then one SendTo on the socket it came in on, so that SIP leaves from the
+// SIP port (the Via port stays right) and H.248 from the H.248 port.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	pkt, _ := c.Next(-1)
 	ua, ok := c.RemoteAddr().(*net.UDPAddr)
@@ -132,7 +184,14 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	bw := s.workers.Get().(*boundWorker)
 	buf := bytebufferpool.Get()
-	res, dst, send := bw.w.Step(pkt, ua.AddrPort(), buf.B)
+	var res []byte
+	var dst netip.AddrPort
+	var send bool
+	if s.isH248(c) {
+		res, dst, send = bw.w.StepH248(pkt, ua.AddrPort(), buf.B)
+	} else {
+		res, dst, send = bw.w.Step(pkt, ua.AddrPort(), buf.B)
+	}
 	if send {
 		buf.B = res
 		if _, err := c.SendTo(res, bw.udpAddr(dst)); err != nil {
@@ -143,6 +202,23 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	s.workers.Put(bw)
 	s.h.ctr.handled.Add(1)
 	return gnet.None
+}
+
+// isH248 reports whether c is the H.248 socket. gnet gives every datagram of
+// a listener that listener's configured address (a shared *net.UDPAddr), so
+// comparing its port, which pickPort made non-zero and distinct from an
+// ephemeral SIP port, needs no allocation; the address is compared too when
+// SIP and H.248 share a port on different addresses.
+func (s *Server) isH248(c gnet.Conn) bool {
+	if s.h248Port == 0 {
+		return false
+	}
+	la, ok := c.LocalAddr().(*net.UDPAddr)
+	if !ok || la.Port != s.h248Port {
+		return false
+	}
+	return int(s.h.cfg.Listen.Port()) != s.h248Port ||
+		la.IP.Equal(s.h248IP)
 }
 
 // udpAddr fills the reusable address with dst.

@@ -34,6 +34,24 @@ const (
 	ReasonSourceLimit
 	ReasonTooLargeToForward
 	ReasonDuplicateHeader
+	ReasonH248Disabled
+	ReasonH248Malformed
+	ReasonH248Unroutable
+	ReasonH248TxnTableFull
+	ReasonH248NoMechanism
+	ReasonH248BadOffer
+	ReasonH248NoAgreement
+	ReasonH248VerifyMismatch
+	ReasonH248OfferMismatch
+	ReasonH248ChallengeBad
+	ReasonH248KeyDistMissing
+	ReasonH248KeyDistMalformed
+	ReasonH248UnknownKID
+	ReasonH248Unwrap
+	ReasonH248MAC
+	ReasonH248SessionFull
+	ReasonH248Rejected
+	ReasonH248TooLarge
 	numReasons
 )
 
@@ -63,6 +81,25 @@ var reasonNames = [numReasons]string{
 	ReasonSourceLimit:       "source_limit",
 	ReasonTooLargeToForward: "too_large_to_forward",
 	ReasonDuplicateHeader:   "duplicate_header",
+
+	ReasonH248Disabled:         "h248-disabled",
+	ReasonH248Malformed:        "h248-malformed",
+	ReasonH248Unroutable:       "h248-unroutable",
+	ReasonH248TxnTableFull:     "h248-txn-table-full",
+	ReasonH248NoMechanism:      "h248-no-mechanism",
+	ReasonH248BadOffer:         "h248-bad-offer",
+	ReasonH248NoAgreement:      "h248-no-agreement",
+	ReasonH248VerifyMismatch:   "h248-verify-mismatch",
+	ReasonH248OfferMismatch:    "h248-offer-mismatch",
+	ReasonH248ChallengeBad:     "h248-challenge-unrecordable",
+	ReasonH248KeyDistMissing:   "h248-key-distribution-missing",
+	ReasonH248KeyDistMalformed: "h248-key-distribution-malformed",
+	ReasonH248UnknownKID:       "h248-unknown-kid",
+	ReasonH248Unwrap:           "h248-unwrap-failed",
+	ReasonH248MAC:              "h248-mac-failed",
+	ReasonH248SessionFull:      "h248-session-table-full",
+	ReasonH248Rejected:         "h248-rejected-by-mgc",
+	ReasonH248TooLarge:         "h248-too-large",
 }
 
 // String returns the reason's stable snake_case name.
@@ -82,6 +119,11 @@ type counters struct {
 	deregistered atomic.Uint64
 	byReason     [numReasons]atomic.Uint64
 	chosenByMech [8]atomic.Uint64
+
+	h248In, h248Out  atomic.Uint64
+	h248Local        atomic.Uint64
+	h248Registered   atomic.Uint64
+	h248Deregistered atomic.Uint64
 }
 
 // Stats is a snapshot of the proxy's counters.
@@ -95,5 +137,17 @@ type Stats struct {
 	Reasons      map[string]uint64
 	ChosenByMech map[string]uint64
 	Pending      int // registrations in progress
-	Sessions     int // live session keys
+	Sessions     int // live session keys, SIP and H.248
+	// H248 counts the H.248 side on its own; the totals above include it.
+	H248 H248Stats
+}
+
+// H248Stats is the H.248 share of the counters.
+type H248Stats struct {
+	MessagesIn   uint64 // datagrams received on the H.248 socket
+	MessagesOut  uint64 // datagrams sent from it (forwarded or local)
+	LocalReplies uint64 // Error replies the proxy built itself
+	Registered   uint64 // registrations completed with a verified key
+	Deregistered uint64 // session keys removed by a ServiceChange Forced/Graceful
+	Transactions int    // open gateway transactions with a proxy id
 }

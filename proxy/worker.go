@@ -21,6 +21,7 @@ type Worker struct {
 	macer *skd.MACer
 
 	openers []kidOpener
+	hw      *h248Worker // H.248 scratch, made on the first H.248 message
 
 	// Scratch reused on every message; sized for the limits in pending.go.
 	list    [skd.MaxOffered][]byte

@@ -36,6 +36,7 @@ func main() {
 
 type options struct {
 	listen, advertise, softswitch string
+	h248Listen, h248Softswitch    string
 	proxyID, keys, masterKey      string
 	mechanisms                    string
 	loops, socketBuffer           int
@@ -51,6 +52,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:5060", "UDP address for terminals and the softswitch")
 	fs.StringVar(&o.advertise, "advertise", "", "address written into Via and Path (default: the bound address)")
 	fs.StringVar(&o.softswitch, "softswitch", "127.0.0.1:5070", "softswitch UDP address")
+	fs.StringVar(&o.h248Listen, "h248-listen", ":2944",
+		"UDP address for H.248 media gateways (empty: H.248 disabled)")
+	fs.StringVar(&o.h248Softswitch, "h248-softswitch", "127.0.0.1:2945",
+		"H.248 media gateway controller UDP address")
 	fs.StringVar(&o.proxyID, "proxy-id", "sp1", "name the authentication center knows this proxy by")
 	fs.StringVar(&o.keys, "keys", "sp1.keys", "sealed proxy key file (authcenter export-proxy-key)")
 	fs.StringVar(&o.masterKey, "master-key", "proxy-master.key", "master key file that seals the key file")
@@ -100,6 +105,12 @@ func run(args []string) error {
 	}
 	log.Info("listening", zap.Stringer("addr", h.Addr()), zap.String("proxy_id", cfg.ProxyID),
 		zap.Stringer("softswitch", cfg.Softswitch))
+	if cfg.H248Listen.IsValid() {
+		log.Info("listening for H.248", zap.Stringer("addr", srv.H248Addr()),
+			zap.Stringer("mgc", cfg.H248Softswitch))
+	} else {
+		log.Info("H.248 disabled")
+	}
 	logStatsUntil(ctx, log, h, o.statsInterval)
 
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -134,7 +145,12 @@ func logStats(log *zap.Logger, msg string, h *proxy.Handler) {
 		zap.Uint64("local_replies", st.LocalReplies), zap.Uint64("registered", st.Registered),
 		zap.Uint64("deregistered", st.Deregistered), zap.Int("pending", st.Pending),
 		zap.Int("sessions", st.Sessions), zap.Any("reasons", st.Reasons),
-		zap.Any("chosen", st.ChosenByMech))
+		zap.Any("chosen", st.ChosenByMech),
+		zap.Uint64("h248_in", st.H248.MessagesIn), zap.Uint64("h248_out", st.H248.MessagesOut),
+		zap.Uint64("h248_local_replies", st.H248.LocalReplies),
+		zap.Uint64("h248_registered", st.H248.Registered),
+		zap.Uint64("h248_deregistered", st.H248.Deregistered),
+		zap.Int("h248_transactions", st.H248.Transactions))
 }
 
 // config turns the flags into a proxy configuration, loading the keyring.
@@ -152,6 +168,14 @@ func (o options) config(log *zap.Logger) (proxy.Config, error) {
 			return cfg, fmt.Errorf("-advertise: %w", err)
 		}
 	}
+	if o.h248Listen != "" {
+		if cfg.H248Listen, err = parseListen(o.h248Listen); err != nil {
+			return cfg, fmt.Errorf("-h248-listen: %w", err)
+		}
+		if cfg.H248Softswitch, err = netip.ParseAddrPort(o.h248Softswitch); err != nil {
+			return cfg, fmt.Errorf("-h248-softswitch: %w", err)
+		}
+	}
 	for _, name := range strings.Split(o.mechanisms, ",") {
 		m, ok := skd.ParseMechanism([]byte(strings.TrimSpace(name)))
 		if !ok {
@@ -167,6 +191,14 @@ func (o options) config(log *zap.Logger) (proxy.Config, error) {
 	cfg.SocketBuffer, cfg.PendingCapacity, cfg.PendingPerSource = o.socketBuffer, o.pendingCap, o.perSource
 	cfg.SessionCapacity, cfg.PendingTTL = o.sessionCap, o.pendingTTL
 	return cfg, nil
+}
+
+// parseListen reads a listen address; ":port" means every IPv4 address.
+func parseListen(s string) (netip.AddrPort, error) {
+	if strings.HasPrefix(s, ":") {
+		s = "0.0.0.0" + s
+	}
+	return netip.ParseAddrPort(s)
 }
 
 func newLogger(level, format string) (*zap.Logger, error) {
