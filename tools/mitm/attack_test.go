@@ -6,14 +6,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net"
-	"net/netip"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/sigproxy/sigproxy/keystore"
 	"github.com/sigproxy/sigproxy/proxy"
 	"github.com/sigproxy/sigproxy/tools/loopback"
 	"github.com/sigproxy/sigproxy/tools/mitm"
@@ -325,15 +322,13 @@ func TestTamperedProxyCopy(t *testing.T) {
 	relay := startRelay(t, sys.SoftswitchAddr(), func(dir mitm.Direction, pkt []byte) [][]byte {
 		switch {
 		case dir == mitm.ToServer:
-			// The softswitch answers the top Via's sent-by, which is the proxy
-			// itself; rport (RFC 3581) makes it answer the relay instead.
-			pkt = viaRPort.ReplaceAll(pkt, []byte("$1;rport$2"))
+			pkt = addRPort(pkt)
 		case status(pkt) == "200":
 			pkt = flipParam(t, pkt, "proxy")
 		}
 		return [][]byte{pkt}
 	})
-	srv = startProxy(t, sys, relay.Addr())
+	srv = startProxyWith(t, sys, relay.Addr(), 0)
 
 	rep, err := register(t, sys, net.UDPAddrFromAddrPort(srv.Handler().Addr()))
 	if !errors.Is(err, terminal.ErrStatus) || rep.Status != 500 {
@@ -348,37 +343,5 @@ func TestTamperedProxyCopy(t *testing.T) {
 }
 
 // viaRPort finds the first Via's sent-by, to add rport after it.
-var viaRPort = regexp.MustCompile(`(?m)\A((?:[^\n]*\n)*?Via: SIP/2\.0/UDP [0-9.]+:[0-9]+)(;)`)
-
-// startProxy runs a second proxy of the system's, with the same keys, that
-// sends to softswitch (a relay in front of the real one).
-func startProxy(t *testing.T, sys *loopback.System, softswitch *net.UDPAddr) *proxy.Server {
-	t.Helper()
-	id := loopback.DefaultProxyID
-	ring, err := keystore.LoadProxyKeyring(filepath.Join(sys.Dir, id+".keys"),
-		filepath.Join(sys.Dir, "proxy-master.key"), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := proxy.NewHandler(proxy.Config{
-		ProxyID:    id,
-		Listen:     netip.MustParseAddrPort("127.0.0.1:0"),
-		Softswitch: softswitch.AddrPort(),
-		Keyring:    ring,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := proxy.NewServer(h)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Stop(ctx)
-	})
-	return srv
-}
+var viaRPort = regexp.MustCompile(
+	`(?m)\A((?:[^\n]*\n)*?Via: SIP/2\.0/UDP [0-9.]+:[0-9]+)(;)`)
