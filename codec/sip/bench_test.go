@@ -138,3 +138,22 @@ func BenchmarkAppendList(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFrameRegister times the header pass alone on the REGISTER:
+// lines delimited, names identified, values trimmed.
+func BenchmarkFrameRegister(b *testing.B) {
+	var m Message
+	m.buf = benchRegister
+	pos, err := m.parseStartLine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchRegister) - pos))
+	for b.Loop() {
+		m.first = [firstLen]uint8{}
+		if _, err := m.frameHeaders(pos); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -13,58 +13,39 @@ func (m *Message) frameHeaders(pos int) (int, error) {
 		return end, nil
 	}
 	m.n = 0
-	m.first = [hdrCount]uint8{}
+	m.first = [firstLen]uint8{}
 	return m.parseHeaders(pos)
 }
 
 // frameFast is the fast pass of frameHeaders; ok is false when the slow
-// pass must decide. The common line takes no call: a name of up to
-// sixteen bytes is read as two words and looked up from them
-// (lookupShort), and the line ends in the same 64-byte block. Longer
-// names, line ends further on and folded lines take the calls in
-// lineRest.
+// pass must decide. The common line takes no call: its LF comes off the
+// bitmap of the current block, a name of up to sixteen bytes is read as
+// two words and looked up from them (lookupShort), and the value is
+// trimmed of the usual single SP and CR. Folded lines, longer names, LWS
+// around the value and the move to the next block take calls.
 func (m *Message) frameFast(pos int) (end int, ok bool) {
 	var x lineIndex
 	buf := m.buf
-	x.reset(buf, pos)
+	lfs, blk := x.reset(buf, pos)
 	for n := 0; ; n++ {
-		lf := -1
-		if x.head < x.count && int(x.lfs[x.head%len(x.lfs)]) >= pos {
-			lf = int(x.lfs[x.head%len(x.lfs)])
-			x.head++
-		} else if lf = x.nextLF(pos); lf < 0 {
-			return 0, false
+		if lfs == 0 {
+			if lfs, blk = x.nextBlock(blk); lfs == 0 {
+				return 0, false
+			}
 		}
+		lf := blk + bits.TrailingZeros64(lfs)
+		lfs &= lfs - 1
 		if lf-pos <= 1 {
 			// The empty line, or a one-byte line the slow pass rejects.
 			m.n = n
 			return lf + 1, (lf == pos || buf[pos] == '\r') && x.bareCR > lf
 		}
 		if lf+1 < len(buf) && (buf[lf+1] == ' ' || buf[lf+1] == '\t') {
-			if lf = x.foldedEnd(lf); lf < 0 {
+			if lf, lfs, blk = x.foldedEnd(lf, lfs, blk); lf < 0 {
 				return 0, false
 			}
 		}
-		colon, name1, id := -1, -1, HdrOther
-		if pos+16 <= len(buf) {
-			w0 := le64(buf[pos:])
-			c, at := zeroBytes(w0^cols), pos
-			if c == 0 {
-				c, at = zeroBytes(le64(buf[pos+8:])^cols), pos+8
-			}
-			colon = at + bits.TrailingZeros64(c)>>3
-			if n := colon - pos; c != 0 && colon < lf && n > 1 && class[buf[colon-1]]&cLWS == 0 {
-				first, last := w0, w0&lowBytes[n%8]
-				if n < 8 {
-					first = last
-				} else {
-					last = le64(buf[colon-8:])
-				}
-				if id = lookupShort(first, last, n); id != HdrOther {
-					name1 = colon
-				}
-			}
-		}
+		colon, name1, id := shortName(buf, pos, lf)
 		if name1 < 0 {
 			if colon, name1, id = nameOf(buf, pos, lf); name1 < 0 {
 				return 0, false
@@ -74,23 +55,71 @@ func (m *Message) frameFast(pos int) (end int, ok bool) {
 		if next-pos > MaxLineLength || n == MaxHeaders {
 			return 0, false
 		}
-		v0, v1 := valueBounds(buf, colon, lf)
-		m.hdrs[n] = packHdr(id, pos, name1, v0, v1, next)
-		if m.first[id] == 0 {
-			m.first[id] = uint8(n + 1)
+		// valueBounds, with its common case inline: buf[lf] is LF and
+		// buf[colon] is ':', so the reads stay in the line.
+		v0, v1 := colon+1, lf
+		if buf[v0] == ' ' {
+			v0++
+		}
+		if buf[v1-1] == '\r' {
+			v1--
+		}
+		if v0 < v1 && (class[buf[v0]]|class[buf[v1-1]])&cLWS != 0 {
+			v0, v1 = valueBounds(buf, colon, lf)
+		}
+		m.hdrs[n%MaxHeaders] = packHdr(id, pos, name1, v0, v1, next)
+		if f := &m.first[id%firstLen]; *f == 0 {
+			*f = uint8(n + 1)
 		}
 		pos = next
 	}
 }
 
-// foldedEnd returns the offset of the LF that ends a header line whose
-// first LF, at lf, is followed by SP or HTAB: it follows the folded
-// continuation lines. It returns -1 when the datagram ends first.
-func (x *lineIndex) foldedEnd(lf int) int {
-	for lf >= 0 && lf+1 < len(x.buf) && (x.buf[lf+1] == ' ' || x.buf[lf+1] == '\t') {
-		lf = x.nextLF(lf + 1)
+// shortName finds the ':' of the line at pos, whose LF is at lf, within
+// its first sixteen bytes and looks the name before it up. name1 is -1
+// when the name is longer, unknown, followed by white space, or when the
+// sixteen bytes run past the datagram: nameOf decides those.
+func shortName(buf []byte, pos, lf int) (colon, name1 int, id HeaderID) {
+	if pos+16 > len(buf) {
+		return -1, -1, HdrOther
 	}
-	return lf
+	w0 := le64(buf[pos:])
+	c, at := zeroBytes(w0^cols), pos
+	if c == 0 {
+		c, at = zeroBytes(le64(buf[pos+8:])^cols), pos+8
+	}
+	colon = at + bits.TrailingZeros64(c)>>3
+	n := colon - pos
+	if c == 0 || colon >= lf || n < 2 || class[buf[colon-1]]&cLWS != 0 {
+		return -1, -1, HdrOther
+	}
+	first, last := w0, w0&lowBytes[n%8]
+	if n < 8 {
+		first = last
+	} else {
+		last = le64(buf[colon-8:])
+	}
+	if id = lookupShort(first, last, n); id == HdrOther {
+		return -1, -1, HdrOther
+	}
+	return colon, colon, id
+}
+
+// foldedEnd returns the LF that ends a header line whose first LF, at lf,
+// is followed by SP or HTAB: it follows the folded continuation lines,
+// taking their LFs off lfs and later blocks. It returns -1 when the
+// datagram ends first.
+func (x *lineIndex) foldedEnd(lf int, lfs uint64, blk int) (int, uint64, int) {
+	for lf+1 < len(x.buf) && (x.buf[lf+1] == ' ' || x.buf[lf+1] == '\t') {
+		if lfs == 0 {
+			if lfs, blk = x.nextBlock(blk); lfs == 0 {
+				return -1, 0, blk
+			}
+		}
+		lf = blk + bits.TrailingZeros64(lfs)
+		lfs &= lfs - 1
+	}
+	return lf, lfs, blk
 }
 
 // nameOf finds the header name of the line at pos, which has its first LF

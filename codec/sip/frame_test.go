@@ -56,3 +56,35 @@ func TestFrameFastBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameFastCapacity checks that the fast pass reads only the datagram
+// when it maps the last, partial block in place: the same message, whole
+// or cut short, with spare capacity full of LF, CR and ':' bytes and
+// without spare capacity, frames the same way, for every length of the
+// last block.
+func TestFrameFastCapacity(t *testing.T) {
+	for k := 0; k < 140; k++ {
+		msg := minimal([]string{"Subject: " + strings.Repeat("x", k/2)}, "")
+		msg = msg[:len(msg)-k%2*3]
+		for _, junk := range []string{"\n", "\r", ":", "\r\n", "\n\n"} {
+			spare := make([]byte, len(msg), len(msg)+128)
+			copy(spare, msg)
+			copy(spare[len(msg):cap(spare)], strings.Repeat(junk, 128))
+			tight := msg[:len(msg):len(msg)]
+			for _, body := range []string{"", "\r", "\rx", "x\r"} {
+				a := append(spare[:len(msg)], body...)
+				b := append(append([]byte(nil), tight...), body...)
+				b = b[:len(b):len(b)]
+				var ma, mb Message
+				ea, eb := ma.Parse(a), mb.Parse(b)
+				if ea != eb || ma.n != mb.n || ma.hdrs != mb.hdrs || ma.body0 != mb.body0 ||
+					ma.body1 != mb.body1 {
+					t.Fatalf("%d, junk %q, body %q: with spare capacity %v, without %v",
+						k, junk, body, ea, eb)
+				}
+				checkFraming(t, a, ea == nil)
+				checkFraming(t, b, eb == nil)
+			}
+		}
+	}
+}

@@ -96,34 +96,36 @@ const maxNameLen = 19
 
 // A long name is looked up by hashing two words of it, the first eight
 // bytes and the last eight (the same word for shorter names), with every
-// byte's case bit set, and then comparing the candidate word by word.
-// nameMul and the slot count were chosen so the 42 names do not collide;
-// TestLookupHeaderLongNames looks up every name, so a new name that
+// byte's case bit set, and then comparing the candidate in that slot word
+// by word. nameMul was chosen so that the 42 names do not collide in 256
+// slots; TestLookupHeaderLongNames looks up every name, so a new name that
 // collides fails it.
 const (
-	nameMul   = 0x9e377ae97f4a7c3b
+	nameMul   = 0x50b6eccee98de6c1
 	nameShift = 56 // 256 slots
 	caseBits  = 0x2020202020202020
 )
 
-// nameSlots holds at most one candidate ID per hash; nameKeys holds each
-// long name's words in lower case with masks of the bits that case may
-// flip, to confirm the candidate.
-var nameSlots, nameKeys = makeNameKeys()
+// nameKeys holds, per hash slot, the long name hashing there as lower-case
+// words with masks of the bits that case may flip; n is 0 in empty slots.
+// Indexing by the slot itself keeps the lookup to one multiply and one
+// table read.
+var nameKeys = makeNameKeys()
 
 // nameKey is one long name as lower-case words and their fold masks: 0x20
 // in the bytes that hold a letter, 0 elsewhere. OR-ing the mask maps only
 // the two cases of each letter onto the lower-case one, so the comparison
 // is exact.
 type nameKey struct {
-	id               HeaderID
-	n                uint64
-	first, mid, last uint64 // bytes 0-7 (fewer when n < 8), 8-15, n-8 to n-1
-	foldF, foldM     uint64
-	foldL            uint64
+	first, last  uint64 // bytes 0-7 (fewer when n < 8) and n-8 to n-1
+	foldF, foldL uint64
+	mid, foldM   uint64 // bytes 8-15 of names over 16 bytes
+	n            uint8
+	id           HeaderID
 }
 
-func makeNameKeys() (slots [1 << (64 - nameShift)]HeaderID, keys [hdrCount]nameKey) {
+func makeNameKeys() *[1 << (64 - nameShift)]nameKey {
+	var keys [1 << (64 - nameShift)]nameKey
 	for id := HdrVia; id < hdrCount; id++ {
 		name := []byte(strings.ToLower(hdrNames[id]))
 		fold := make([]byte, len(name)+16)
@@ -132,16 +134,16 @@ func makeNameKeys() (slots [1 << (64 - nameShift)]HeaderID, keys [hdrCount]nameK
 				fold[i] = 'a' - 'A'
 			}
 		}
-		k := &keys[id]
-		k.id, k.n = id, uint64(len(name))
+		var k nameKey
+		k.id, k.n = id, uint8(len(name))
 		k.first, k.last = nameWords(name)
 		k.foldF, k.foldL = nameWords(fold[:len(name)])
 		if len(name) > 16 {
 			k.mid, k.foldM = le64(name[8:]), le64(fold[8:])
 		}
-		slots[nameHash(k.first|caseBits, k.last|caseBits, len(name))] = id
+		keys[nameHash(k.first|caseBits, k.last|caseBits, len(name))] = k
 	}
-	return slots, keys
+	return &keys
 }
 
 // nameWords returns the first and last words of a name of 2 to maxNameLen
@@ -156,7 +158,7 @@ func nameWords(name []byte) (first, last uint64) {
 }
 
 func nameHash(first, last uint64, n int) uint8 {
-	return uint8(((first*nameMul + last + uint64(n)) * nameMul) >> nameShift)
+	return uint8(((first ^ last>>7 ^ uint64(n)) * nameMul) >> nameShift)
 }
 
 // LookupHeader maps a header name in any case, long or compact form, to its
@@ -196,8 +198,8 @@ func lookupName(buf []byte, i, j int) HeaderID {
 // given as its first and last eight bytes (the same word, zero-padded,
 // when n < 8). It is small enough to inline into the header loop.
 func lookupShort(first, last uint64, n int) HeaderID {
-	k := &nameKeys[nameSlots[nameHash(first|caseBits, last|caseBits, n)]%hdrCount]
-	if k.n == uint64(n) && first|k.foldF == k.first && last|k.foldL == k.last {
+	k := &nameKeys[nameHash(first|caseBits, last|caseBits, n)]
+	if int(k.n) == n && first|k.foldF == k.first && last|k.foldL == k.last {
 		return k.id
 	}
 	return HdrOther
@@ -211,15 +213,14 @@ var lowBytes = [8]uint64{0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff,
 // name itself is read only for the middle word of names over 16 bytes.
 func lookupWords(name []byte, first, last uint64) HeaderID {
 	n := len(name)
-	id := nameSlots[nameHash(first|caseBits, last|caseBits, n)]
-	k := &nameKeys[id]
-	if k.n != uint64(n) || first|k.foldF != k.first || last|k.foldL != k.last {
+	k := &nameKeys[nameHash(first|caseBits, last|caseBits, n)]
+	if int(k.n) != n || first|k.foldF != k.first || last|k.foldL != k.last {
 		return HdrOther
 	}
 	if n > 16 && le64(name[8:])|k.foldM != k.mid {
 		return HdrOther
 	}
-	return id
+	return k.id
 }
 
 func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }

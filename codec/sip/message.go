@@ -31,7 +31,7 @@ func (h *hdr) val1() int  { return int(h.off >> 48) }
 type Message struct {
 	buf   []byte
 	n     int
-	first [hdrCount]uint8 // index+1 of the first header per ID, 0 when absent
+	first [firstLen]uint8 // index+1 of the first header per ID, 0 when absent
 	hdrs  [MaxHeaders]hdr
 
 	req          bool
@@ -45,6 +45,13 @@ type Message struct {
 	// does not parse the same bytes again: see TopVia, CSeq, FromTag, ToTag.
 	decoded
 }
+
+// firstLen is the length of Message.first: a power of two at least
+// hdrCount, so that indexing it with id%firstLen needs no bounds check.
+const firstLen = 64
+
+// hdrCount must not exceed firstLen.
+var _ = [firstLen - hdrCount]struct{}{}
 
 // decoded holds the fields Parse decodes while checking the first Via,
 // CSeq, From and To headers.
@@ -69,7 +76,7 @@ type Header struct {
 func (m *Message) Reset() {
 	m.buf = nil
 	m.n = 0
-	m.first = [hdrCount]uint8{}
+	m.first = [firstLen]uint8{}
 	m.req = false
 	m.status = 0
 	m.line0, m.line1, m.a0, m.a1, m.u0, m.u1 = 0, 0, 0, 0, 0, 0
