@@ -5,14 +5,14 @@ import "encoding/binary"
 // Character classes of the RFC 3435 grammar, one bit each, looked up in a
 // table so that the loops test one byte with one load.
 const (
-	cWSP    = 1 << iota // SP, HTAB
-	cDigit              // DIGIT
-	cAlpha              // ALPHA
-	cName               // NameString: VCHAR but "$", "*", "/", "@" (local endpoint names)
-	cHost               // host name characters: ALPHA, DIGIT, "-", "."
-	cParam              // parameter name characters: ALPHA, DIGIT, "-", "+", "/", "_", "."
-	cHex                // HEXDIG, either case
-	cVChar              // VCHAR, %x21-7E
+	cWSP   = 1 << iota // SP, HTAB
+	cDigit             // DIGIT
+	cAlpha             // ALPHA
+	cName              // NameString: VCHAR but "$", "*", "/", "@" (local endpoint names)
+	cHost              // host name characters: ALPHA, DIGIT, "-", "."
+	cParam             // parameter name characters: ALPHA, DIGIT, "-", "+", "/", "_", "."
+	cHex               // HEXDIG, either case
+	cVChar             // VCHAR, %x21-7E
 )
 
 var class = makeClass()

@@ -8,36 +8,36 @@ type ParamCode uint8
 // ParamExtension is a name starting "X-" or "X+" or holding a "/" (a
 // package extension parameter); ParamOther any other well-formed name.
 const (
-	ParamOther                ParamCode = iota // a name this package does not know
-	ParamResponseAck                           // K
-	ParamBearerInformation                     // B
-	ParamCallID                                // C
-	ParamConnectionID                          // I
-	ParamNotifiedEntity                        // N
-	ParamRequestIdentifier                     // X
-	ParamLocalConnectionOptions                // L
-	ParamConnectionMode                        // M
-	ParamRequestedEvents                       // R
-	ParamSignalRequests                        // S
-	ParamDigitMap                              // D
-	ParamObservedEvents                        // O
-	ParamConnectionParameters                  // P
-	ParamReasonCode                            // E
-	ParamSpecificEndpointID                    // Z
-	ParamSecondEndpointID                      // Z2
-	ParamSecondConnectionID                    // I2
-	ParamRequestedInfo                         // F
-	ParamQuarantineHandling                    // Q
-	ParamDetectEvents                          // T
-	ParamRestartMethod                         // RM
-	ParamRestartDelay                          // RD
-	ParamCapabilities                          // A
-	ParamEventStates                           // ES
-	ParamPackageList                           // PL
-	ParamMaxMGCPDatagram                       // MD
-	ParamMaxEndpointIDs                        // ZM
-	ParamNumEndpoints                          // ZN
-	ParamExtension                             // X-name, X+name, package/name
+	ParamOther                  ParamCode = iota // a name this package does not know
+	ParamResponseAck                             // K
+	ParamBearerInformation                       // B
+	ParamCallID                                  // C
+	ParamConnectionID                            // I
+	ParamNotifiedEntity                          // N
+	ParamRequestIdentifier                       // X
+	ParamLocalConnectionOptions                  // L
+	ParamConnectionMode                          // M
+	ParamRequestedEvents                         // R
+	ParamSignalRequests                          // S
+	ParamDigitMap                                // D
+	ParamObservedEvents                          // O
+	ParamConnectionParameters                    // P
+	ParamReasonCode                              // E
+	ParamSpecificEndpointID                      // Z
+	ParamSecondEndpointID                        // Z2
+	ParamSecondConnectionID                      // I2
+	ParamRequestedInfo                           // F
+	ParamQuarantineHandling                      // Q
+	ParamDetectEvents                            // T
+	ParamRestartMethod                           // RM
+	ParamRestartDelay                            // RD
+	ParamCapabilities                            // A
+	ParamEventStates                             // ES
+	ParamPackageList                             // PL
+	ParamMaxMGCPDatagram                         // MD
+	ParamMaxEndpointIDs                          // ZM
+	ParamNumEndpoints                            // ZN
+	ParamExtension                               // X-name, X+name, package/name
 	paramCount
 )
 
