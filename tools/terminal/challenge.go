@@ -16,6 +16,7 @@ type challenge struct {
 	server                         []string // Security-Server entries as received, trimmed
 	chosen                         string   // the entry whose mechanism is used
 	mech                           skd.Mechanism
+	requestID                      uint32 // H.248: the skd/auth event's RequestID
 }
 
 // readChallenge judges the response to the first REGISTER. done is true when the
@@ -107,14 +108,19 @@ func digestChallenge(v []byte, alg string, rc *recorder) (*challenge, error) {
 	return ch, nil
 }
 
-// pickMechanism reads Security-Server and picks the entry to run: among the entries
-// naming an offered mechanism this terminal supports, the one RFC 3329 §2.3.1 ranks
-// first (the proxy of this profile sends exactly one).
+// pickMechanism reads Security-Server and picks the entry to run (see chooseEntry).
 func (t *Terminal) pickMechanism(m *sip.Message, ch *challenge, rc *recorder) error {
 	ch.server = listEntries(m, sip.HdrSecurityServer)
 	if len(ch.server) == 0 {
 		return rc.fail(ErrNoSecurityServer, "no security-server")
 	}
+	return t.chooseEntry(ch, rc)
+}
+
+// chooseEntry picks among ch.server the entry to run: among the entries naming an
+// offered mechanism this terminal supports, the one RFC 3329 §2.3.1 ranks first (the
+// proxy of this profile sends exactly one).
+func (t *Terminal) chooseEntry(ch *challenge, rc *recorder) error {
 	offered := t.offeredNames()
 	var offers []skd.Offer
 	var entries []string

@@ -23,6 +23,15 @@ const (
 	DefaultTimeout = 64 * DefaultT1
 )
 
+// Protocols a terminal speaks (Config.Protocol).
+const (
+	// ProtocolSIP registers with REGISTER (docs/PROTOCOL.md §5).
+	ProtocolSIP = "sip"
+	// ProtocolH248 registers as an H.248 media gateway with ServiceChange and Notify
+	// (docs/PROTOCOL.md §11).
+	ProtocolH248 = "h248"
+)
+
 // DefaultDigestAlgs is the digest algorithm preference used when Config.DigestAlg is
 // empty: the strongest first, MD5 only for softswitches that offer nothing else.
 var DefaultDigestAlgs = []string{"SHA-256", "MD5"}
@@ -48,6 +57,8 @@ var ErrBadConfig = errors.New("terminal: bad config")
 
 // Config describes one terminal. Only Identity, Kc and Proxy are required.
 type Config struct {
+	// Protocol is ProtocolSIP (the default when empty) or ProtocolH248.
+	Protocol string
 	// Identity is the digest username and the user part of the address of record.
 	Identity string
 	// Realm is the registrar domain: Request-URI host, From/To host, digest realm
@@ -55,7 +66,8 @@ type Config struct {
 	Realm string
 	// Kc is the subscriber's long-term key (skd.KcSize bytes). New copies it.
 	Kc []byte
-	// Proxy is where REGISTERs go: sigproxy, or the softswitch in direct mode.
+	// Proxy is where REGISTERs (or H.248 messages) go: sigproxy, or the softswitch
+	// (its MGC address for H.248) in direct mode.
 	Proxy *net.UDPAddr
 	// Local is the address the terminal's socket binds; nil means port 0 on the
 	// loopback address of Proxy's family. Its IP must be a specific address: it is
@@ -81,6 +93,9 @@ type Config struct {
 func (c Config) normalize() (Config, error) {
 	if c.Realm == "" {
 		c.Realm = "sigproxy.test"
+	}
+	if c.Protocol == "" {
+		c.Protocol = ProtocolSIP
 	}
 	if err := c.check(); err != nil {
 		return Config{}, err
@@ -130,6 +145,9 @@ func (c *Config) check() error {
 	if c.Timeout < 0 || c.T1 < 0 {
 		return fmt.Errorf("%w: negative timeout", ErrBadConfig)
 	}
+	if c.Protocol != ProtocolSIP && c.Protocol != ProtocolH248 {
+		return fmt.Errorf("%w: protocol %q is neither sip nor h248", ErrBadConfig, c.Protocol)
+	}
 	return checkOffer(c.Offer)
 }
 
@@ -159,7 +177,8 @@ func checkOffer(offer []string) error {
 			return fmt.Errorf("%w: offer entry must be 1 to %d bytes", ErrBadConfig,
 				maxOfferEntryLen)
 		}
-		if strings.ContainsAny(e, ",\r\n\x00") {
+		// '"' would end the H.248 quotedString that carries the offer.
+		if strings.ContainsAny(e, ",\"\r\n\x00") {
 			return fmt.Errorf("%w: offer entry %q holds a separator", ErrBadConfig, e)
 		}
 	}

@@ -12,11 +12,23 @@
 // messages with fmt and strings and allocates freely, but it keeps per-registration
 // cost small (one socket, one pooled read buffer) so hundreds can run concurrently.
 //
+// With Config.Protocol "h248" the terminal is an H.248 media gateway (docs/PROTOCOL.md
+// §11, RFC 3525 text encoding): a ServiceChange Restart carries its identity and offer
+// (X-SKDID, X-SKDOF), it answers the MGC's challenge Modify with a Reply and a Notify
+// holding the skd/auth event, and on the success Modify it opens skd/term and checks
+// the authentication header: SPI names SK, SequenceNum is 1, AuthData is the MAC over
+// the §5.5 input with the §11.5 fields. It answers that Modify with a Reply, or with
+// Error 402 when the check fails. A Reply with Error 402 to the ServiceChange reports
+// OutcomeRefused, to the Notify OutcomeForbidden.
+//
 // A Report never holds key bytes; neither do log lines or errors.
 //
 // Limitation: only the registration is modelled. The terminal answers no incoming
 // requests, does not refresh or remove its binding, and does not use SK to protect
 // later messages, because the demo and the load generator need only the registration.
+//
+// Limitation: the gateway answers only the MGC's Modify transactions of its
+// registration; any other transaction the MGC starts is ignored.
 //
 // Limitation: UDP only. Responses are matched by the top Via branch, Call-ID and CSeq;
 // their source address is not checked, because what matters to the terminal (the

@@ -109,10 +109,6 @@ func (t *Terminal) macFields(m *sip.Message, ch *challenge, kd *keyDist) (*skd.R
 	}
 	from, _ := m.Get(sip.HdrFrom)
 	to, _ := m.Get(sip.HdrTo)
-	offered := make([][]byte, len(t.cfg.Offer))
-	for i, e := range t.cfg.Offer {
-		offered[i] = []byte(e)
-	}
 	return &skd.RegFields{
 		Protocol: "sip",
 		Status:   []byte("200"),
@@ -122,7 +118,7 @@ func (t *Terminal) macFields(m *sip.Message, ch *challenge, kd *keyDist) (*skd.R
 		ToTag:    sip.Tag(to),
 		Nonce:    []byte(ch.nonce),
 		Chosen:   []byte(ch.chosen),
-		Offered:  offered,
+		Offered:  t.offeredBytes(),
 		Terminal: []byte(kd.terminal),
 		Wrap:     []byte(kd.wrap),
 	}, nil
@@ -147,4 +143,13 @@ func parseKeyDist(m *sip.Message) (kd *keyDist, present bool, err error) {
 	}
 	return &keyDist{terminal: string(term), wrap: string(wrap), mac: string(mac),
 		hasMAC: hasMAC}, true, nil
+}
+
+// offeredBytes returns the offered entries as the MAC input takes them.
+func (t *Terminal) offeredBytes() [][]byte {
+	offered := make([][]byte, len(t.cfg.Offer))
+	for i, e := range t.cfg.Offer {
+		offered[i] = []byte(e)
+	}
+	return offered
 }

@@ -41,13 +41,16 @@ var (
 // Report is what one registration did. It never holds key bytes.
 type Report struct {
 	Identity string
+	// Protocol is the terminal's Config.Protocol ("sip" or "h248").
+	Protocol string
 	// Mechanism is the chosen mechanism (the Security-Server entry's name), "" when
 	// none was chosen.
 	Mechanism string
 	// Outcome is OutcomeRegistered, OutcomeRefused, OutcomeForbidden or
 	// OutcomeFailedPrefix + reason.
 	Outcome string
-	// Status is the last final status code received (0 when none arrived).
+	// Status is the last final status code received (0 when none arrived); for H.248
+	// the code of the last Error received, 0 when none.
 	Status int
 	// SKOpened is true when the terminal= blob opened under the terminal KEK.
 	SKOpened bool

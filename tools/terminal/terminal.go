@@ -28,6 +28,8 @@ type Terminal struct {
 	mu   sync.Mutex // serializes Register
 	cseq uint32
 	msg  sip.Message
+
+	mg *mgState // the H.248 side, nil for a SIP terminal
 }
 
 // New validates cfg, applies defaults and opens the terminal's UDP socket.
@@ -42,13 +44,17 @@ func New(cfg Config) (*Terminal, error) {
 	}
 	la := conn.LocalAddr().(*net.UDPAddr)
 	host := net.JoinHostPort(la.IP.String(), strconv.Itoa(la.Port))
-	return &Terminal{
+	t := &Terminal{
 		cfg:     c,
 		conn:    conn,
 		host:    host,
 		callID:  randomHex(8) + "@" + la.IP.String(),
 		fromTag: randomHex(6),
-	}, nil
+	}
+	if c.Protocol == ProtocolH248 {
+		t.mg = newMGState(la)
+	}
+	return t, nil
 }
 
 // localAddr is Config.Local, or port 0 on the loopback of the proxy's address family.
@@ -86,7 +92,7 @@ func (t *Terminal) Close() error {
 func (t *Terminal) Register(ctx context.Context) (Report, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rep := Report{Identity: t.cfg.Identity}
+	rep := Report{Identity: t.cfg.Identity, Protocol: t.cfg.Protocol}
 	rc := &recorder{rep: &rep, start: time.Now(), log: t.logStep}
 	err := t.register(ctx, rc)
 	if err == nil {
@@ -115,6 +121,9 @@ func (t *Terminal) register(ctx context.Context, rc *recorder) error {
 	defer stop()
 	bufp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bufp)
+	if t.cfg.Protocol == ProtocolH248 {
+		return t.registerMG(ctx, *bufp, deadline, rc)
+	}
 
 	tx := t.newTxn(nil, "")
 	resp, err := t.transact(ctx, tx, *bufp, deadline, rc)

@@ -12,52 +12,88 @@ import (
 	"github.com/sigproxy/sigproxy/codec/sip"
 )
 
-// transact sends tx.req and waits for its final response, retransmitting after T1,
-// 2*T1, ... capped at T2 (RFC 3261 §17.1.2.2) until deadline. Datagrams that are not a
-// response to tx are ignored. The returned message is a view into buf, valid until the
-// next transact.
-func (t *Terminal) transact(ctx context.Context, tx *txn, buf []byte, deadline time.Time,
-	rc *recorder) (*sip.Message, error) {
-	if err := t.send(tx, rc); err != nil {
-		return nil, err
+// verdict is what an exchange's judge makes of one datagram.
+type verdict uint8
+
+const (
+	ignored     verdict = iota // not an answer to the request
+	provisional                // the request arrived; the answer follows
+	final                      // the answer
+)
+
+// exchange is one request sent until answered: what to call it in the steps, its
+// bytes, and the judge of each datagram received meanwhile.
+type exchange struct {
+	name  string
+	req   []byte
+	judge func(b []byte) verdict
+}
+
+// run sends x.req and waits for a final verdict, retransmitting after T1, 2*T1, ...
+// capped at T2 (RFC 3261 §17.1.2.2; RFC 3525 §D.1.3 leaves the schedule to the sender
+// and this one serves both) until deadline. A provisional verdict keeps the wait at
+// the T2 pace. The judged datagram is a view into buf, valid until the next run.
+func (t *Terminal) run(ctx context.Context, x exchange, buf []byte, deadline time.Time,
+	rc *recorder) error {
+	if err := t.send(x.req, rc); err != nil {
+		return err
 	}
-	rc.step("sent REGISTER cseq=%d", tx.cseq)
+	rc.step("sent %s", x.name)
 	interval := t.cfg.T1
 	next := time.Now().Add(interval)
 	for {
 		n, err := t.readUntil(ctx, buf, minTime(next, deadline))
 		if err != nil {
 			if !isTimeout(err) || ctx.Err() != nil {
-				return nil, t.readFailure(ctx, err, rc)
+				return t.readFailure(ctx, err, rc)
 			}
 			if !time.Now().Before(deadline) {
-				return nil, rc.fail(ErrTimeout, "timeout")
+				return rc.fail(ErrTimeout, "timeout")
 			}
 			interval = min(2*interval, t2)
 			next = time.Now().Add(interval)
 			rc.rep.Retransmissions++
-			if err := t.send(tx, rc); err != nil {
-				return nil, err
+			if err := t.send(x.req, rc); err != nil {
+				return err
 			}
-			rc.step("retransmitted REGISTER cseq=%d", tx.cseq)
+			rc.step("retransmitted %s", x.name)
 			continue
 		}
-		if !t.accept(buf[:n], tx, rc) {
-			continue
+		switch x.judge(buf[:n]) {
+		case final:
+			return nil
+		case provisional:
+			interval = t2
+			next = time.Now().Add(interval)
 		}
-		if code := t.msg.StatusCode(); code >= 200 {
-			return &t.msg, nil
-		}
-		// A provisional response: the request arrived; keep waiting at the T2 pace.
-		interval = t2
-		next = time.Now().Add(interval)
-		rc.step("received %d", t.msg.StatusCode())
 	}
 }
 
+// transact sends tx.req and waits for its final response. Datagrams that are not a
+// response to tx are ignored. The returned message is a view into buf, valid until
+// the next transact.
+func (t *Terminal) transact(ctx context.Context, tx *txn, buf []byte, deadline time.Time,
+	rc *recorder) (*sip.Message, error) {
+	x := exchange{name: fmt.Sprintf("REGISTER cseq=%d", tx.cseq), req: tx.req,
+		judge: func(b []byte) verdict {
+			if !t.accept(b, tx, rc) {
+				return ignored
+			}
+			if code := t.msg.StatusCode(); code < 200 {
+				rc.step("received %d", code)
+				return provisional
+			}
+			return final
+		}}
+	if err := t.run(ctx, x, buf, deadline, rc); err != nil {
+		return nil, err
+	}
+	return &t.msg, nil
+}
+
 // send writes the request once.
-func (t *Terminal) send(tx *txn, rc *recorder) error {
-	if _, err := t.conn.WriteToUDP(tx.req, t.cfg.Proxy); err != nil {
+func (t *Terminal) send(req []byte, rc *recorder) error {
+	if _, err := t.conn.WriteToUDP(req, t.cfg.Proxy); err != nil {
 		return rc.fail(fmt.Errorf("terminal: send: %w", err), "send error")
 	}
 	return nil
