@@ -9,7 +9,7 @@ PKGS      ?= ./...
 # compares the SIP codec with sipgo, which stays out of the product's go.mod.
 MODULES   ?= . bench/sipcompare
 
-.PHONY: all build demo test test-race vet deps sipp fuzz bench bench-compare bench-system clean
+.PHONY: all build demo test test-race vet deps sipp fuzz soak bench bench-compare bench-system clean
 
 all: build
 
@@ -58,6 +58,12 @@ fuzz:
 	  done; \
 	done; \
 	if [ -n "$$failed" ]; then echo "failing fuzz targets:$$failed"; exit 1; fi
+
+# Hostile input through a running sigproxy for SOAKTIME: the fuzz corpora, the
+# SIP torture corpus and random mutations of them (tools/flood).
+SOAKTIME  ?= 10m
+soak:
+	SOAK_DURATION=$(SOAKTIME) $(GO) test -count=1 -v -timeout 0 -run 'TestSoak' ./tools/flood
 
 # Micro-benchmarks, repeated for benchstat.
 bench:
