@@ -58,7 +58,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	h.serverList = buildServerList(cfg.Mechanisms)
 	if cfg.H248Listen.IsValid() {
-		h.h248 = newH248State(&cfg)
+		h.h248 = newH248State(&cfg, h.serverList)
 		if a := cfg.H248Listen; a.Port() != 0 {
 			h.setH248Addr(a)
 		}

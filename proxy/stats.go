@@ -50,8 +50,10 @@ const (
 	ReasonH248Unwrap
 	ReasonH248MAC
 	ReasonH248SessionFull
+	ReasonH248KeyDistNoAgreement
 	ReasonH248Rejected
 	ReasonH248TooLarge
+	ReasonH248TooManyEdits
 	numReasons
 )
 
@@ -82,24 +84,26 @@ var reasonNames = [numReasons]string{
 	ReasonTooLargeToForward: "too_large_to_forward",
 	ReasonDuplicateHeader:   "duplicate_header",
 
-	ReasonH248Disabled:         "h248-disabled",
-	ReasonH248Malformed:        "h248-malformed",
-	ReasonH248Unroutable:       "h248-unroutable",
-	ReasonH248TxnTableFull:     "h248-txn-table-full",
-	ReasonH248NoMechanism:      "h248-no-mechanism",
-	ReasonH248BadOffer:         "h248-bad-offer",
-	ReasonH248NoAgreement:      "h248-no-agreement",
-	ReasonH248VerifyMismatch:   "h248-verify-mismatch",
-	ReasonH248OfferMismatch:    "h248-offer-mismatch",
-	ReasonH248ChallengeBad:     "h248-challenge-unrecordable",
-	ReasonH248KeyDistMissing:   "h248-key-distribution-missing",
-	ReasonH248KeyDistMalformed: "h248-key-distribution-malformed",
-	ReasonH248UnknownKID:       "h248-unknown-kid",
-	ReasonH248Unwrap:           "h248-unwrap-failed",
-	ReasonH248MAC:              "h248-mac-failed",
-	ReasonH248SessionFull:      "h248-session-table-full",
-	ReasonH248Rejected:         "h248-rejected-by-mgc",
-	ReasonH248TooLarge:         "h248-too-large",
+	ReasonH248Disabled:           "h248-disabled",
+	ReasonH248Malformed:          "h248-malformed",
+	ReasonH248Unroutable:         "h248-unroutable",
+	ReasonH248TxnTableFull:       "h248-txn-table-full",
+	ReasonH248NoMechanism:        "h248-no-mechanism",
+	ReasonH248BadOffer:           "h248-bad-offer",
+	ReasonH248NoAgreement:        "h248-no-agreement",
+	ReasonH248VerifyMismatch:     "h248-verify-mismatch",
+	ReasonH248OfferMismatch:      "h248-offer-mismatch",
+	ReasonH248ChallengeBad:       "h248-challenge-unrecordable",
+	ReasonH248KeyDistMissing:     "h248-key-distribution-missing",
+	ReasonH248KeyDistMalformed:   "h248-key-distribution-malformed",
+	ReasonH248UnknownKID:         "h248-unknown-kid",
+	ReasonH248Unwrap:             "h248-unwrap-failed",
+	ReasonH248MAC:                "h248-mac-failed",
+	ReasonH248SessionFull:        "h248-session-table-full",
+	ReasonH248KeyDistNoAgreement: "h248-key-distribution-without-agreement",
+	ReasonH248Rejected:           "h248-rejected-by-mgc",
+	ReasonH248TooLarge:           "h248-too-large",
+	ReasonH248TooManyEdits:       "h248-too-many-edits",
 }
 
 // String returns the reason's stable snake_case name.

@@ -1,0 +1,294 @@
+package proxy
+
+import (
+	"encoding/hex"
+	"net/netip"
+	"strconv"
+	"sync"
+
+	"github.com/sigproxy/sigproxy/codec/h248"
+	"github.com/sigproxy/sigproxy/keystore"
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// h248Seq is the SequenceNum of the registration success, the first message
+// under a new session key (PROTOCOL.md §11.5).
+const h248Seq = 1
+
+var statusModify = []byte("Modify")
+
+// h248Keys opens the proxy's copy of SK in the success Modify that rides
+// with the MGC's Reply to a checked Notify, stores SK, strips the proxy's
+// copy and puts the MAC into the authentication header (§11.5). A non-zero
+// Reason fails the registration closed.
+func (w *Worker) h248Keys(rp mgcReply) Reason {
+	hw := w.hw
+	p, s := w.h.pending.lookup(hw.regKeyFor(rp.e.mg), w.now)
+	defer s.mu.Unlock()
+	if replyError(rp.tx) {
+		if p != nil {
+			s.remove(p)
+			w.h.count(ReasonH248Rejected)
+		}
+		if hw.msg.Root().FindParam(pkgSKD, "proxy").Valid() {
+			return ReasonH248KeyDistNoAgreement
+		}
+		return ReasonNone
+	}
+	if p == nil || p.state < stateVerified {
+		if p != nil {
+			s.remove(p)
+		}
+		return ReasonH248KeyDistNoAgreement
+	}
+	r := w.h248OpenAndSign(p)
+	if r != ReasonNone {
+		s.remove(p)
+		return r
+	}
+	p.state, p.deadline = stateDone, w.now+doneTTL
+	s.releaseSource(p)
+	w.h.ctr.h248Registered.Add(1)
+	w.logH248("registered", rp.e.mg, p, 0, ReasonNone)
+	return ReasonNone
+}
+
+// skdValues are the key-distribution values of a success Modify.
+type skdValues struct {
+	tx                     h248.Node // the MGC's Transaction holding the Modify
+	term, proxy, kid, wrap []byte
+}
+
+// h248Values reads skd/term, skd/proxy, skd/kid and skd/wrap: each exactly
+// once, in the TerminationState of one Modify on ROOT.
+func (w *Worker) h248Values() (skdValues, Reason) {
+	tx, term := w.findMGCCommand("term")
+	if !term.Valid() {
+		return skdValues{}, ReasonH248KeyDistMissing
+	}
+	ts := term.Parent()
+	v := skdValues{tx: tx}
+	for _, f := range [...]struct {
+		name string
+		dst  *[]byte
+	}{{"term", &v.term}, {"proxy", &v.proxy}, {"kid", &v.kid}, {"wrap", &v.wrap}} {
+		n := ts.FindParam(pkgSKD, f.name)
+		if !n.Valid() {
+			return v, ReasonH248KeyDistMissing
+		}
+		if n.FindNext(ts).Valid() || n.Op() != '=' {
+			return v, ReasonH248KeyDistMalformed
+		}
+		*f.dst = n.Value()
+	}
+	if len(v.term) > maxBlobB64 || len(v.proxy) > maxBlobB64 || len(v.kid) == 0 ||
+		len(v.kid) > maxKID {
+		return v, ReasonH248KeyDistMalformed
+	}
+	return v, ReasonNone
+}
+
+// h248OpenAndSign does the cryptographic part of h248Keys.
+func (w *Worker) h248OpenAndSign(p *pending) Reason {
+	v, r := w.h248Values()
+	if r != ReasonNone {
+		return r
+	}
+	alg, ok := skd.ParseWrapAlg(v.wrap)
+	if !ok || alg != p.mech.Wrap() || !w.validBlob(v.term, alg) {
+		return ReasonH248KeyDistMalformed
+	}
+	sk, r := w.openProxyCopy(p, alg, v.kid, v.proxy)
+	switch r {
+	case ReasonNone:
+	case ReasonUnknownKID:
+		return ReasonH248UnknownKID
+	case ReasonUnwrap:
+		return ReasonH248Unwrap
+	default:
+		return ReasonH248KeyDistMalformed
+	}
+	defer clear(w.sk[:])
+	if r := w.h248Sign(p, sk, &v); r != ReasonNone {
+		return r
+	}
+	if r := w.h248StripProxyCopy(); r != ReasonNone {
+		return r
+	}
+	return w.h248Store(p, sk)
+}
+
+// h248Sign computes the MAC over the §5.5 input with the §11.5 fields and
+// sets the authentication header.
+func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) Reason {
+	hw := w.hw
+	spi, err := w.macer.H248SPI(sk)
+	if err != nil {
+		return ReasonH248MAC
+	}
+	seq := appendSPISeq(hw.seq[:0], spi, h248Seq)
+	offered := hw.list[:p.nEntries]
+	for i := range offered {
+		offered[i] = p.entry(i)
+	}
+	f := skd.RegFields{
+		Protocol: "h248",
+		Status:   statusModify,
+		TxnID:    strconv.AppendUint(hw.txnID[:0], uint64(v.tx.ID()), 10),
+		Seq:      seq,
+		FromTag:  p.identity.bytes(),
+		ToTag:    hw.msg.Header().MID,
+		Nonce:    p.nonce.bytes(),
+		Chosen:   p.chosenEntry(),
+		Offered:  offered,
+		Terminal: v.term,
+		Wrap:     v.wrap,
+	}
+	in, err := skd.AppendMACInput(w.macIn[:0], &f)
+	if err != nil {
+		return ReasonH248MAC
+	}
+	w.macIn = in
+	tag, err := w.macer.Sum(w.tag[:0], p.mech, sk, in)
+	if err != nil {
+		return ReasonH248MAC
+	}
+	au := append(hw.auth[:0], "Authentication = "...)
+	au = append(au, seq...)
+	au = append(au, ":0x"...)
+	au = append(au, hw.hexTag[:hex.Encode(hw.hexTag[:], tag)]...)
+	hw.auth = au
+	if hw.ed.SetAuth(hw.auth) != nil {
+		return ReasonH248MAC
+	}
+	return ReasonNone
+}
+
+// appendSPISeq writes "0x<SPI>:0x<SeqNum>", eight lower-case hex digits each.
+func appendSPISeq(dst []byte, spi, seq uint32) []byte {
+	const digits = "0123456789abcdef"
+	for _, v := range [2]uint32{spi, seq} {
+		if len(dst) > 0 {
+			dst = append(dst, ':')
+		}
+		dst = append(dst, "0x"...)
+		for shift := 28; shift >= 0; shift -= 4 {
+			dst = append(dst, digits[v>>uint(shift)&0xF])
+		}
+	}
+	return dst
+}
+
+// h248StripProxyCopy removes every skd/proxy and skd/kid of the message: the
+// gateway gets its own copy only.
+func (w *Worker) h248StripProxyCopy() Reason {
+	root := w.hw.msg.Root()
+	for _, name := range [...]string{"proxy", "kid"} {
+		for n := root.FindParam(pkgSKD, name); n.Valid(); n = n.FindNext(root) {
+			if err := w.hw.ed.Remove(n); err != nil {
+				return editReason(err)
+			}
+		}
+	}
+	return ReasonNone
+}
+
+// h248Store keeps SK under "h248:"+identity and remembers which gateway
+// address holds it, for the deregistration.
+func (w *Worker) h248Store(p *pending, sk []byte) Reason {
+	hw := w.hw
+	key := append(hw.sessKey[:0], h248SessionPrefix...)
+	key = append(key, p.identity.bytes()...)
+	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL}
+	copy(sess.SK[:], sk)
+	err := w.h.sessions.Put(key, &sess)
+	clear(sess.SK[:])
+	if err != nil {
+		return ReasonH248SessionFull
+	}
+	mg, ok := w.h248MG()
+	if ok && !w.h.h248.mgs.put(mg, p.identity.bytes(), w.now+h248SessionTTL) {
+		return ReasonH248SessionFull
+	}
+	return ReasonNone
+}
+
+// h248MG is set by h248FromMGC: the gateway the message goes to.
+func (w *Worker) h248MG() (netip.AddrPort, bool) { return w.hw.mg, w.hw.mg.IsValid() }
+
+// mgTable remembers which identity each registered gateway address holds a
+// session key for, so that a ServiceChange Forced or Graceful, which names
+// no identity, can end it. Bounded by the session capacity; entries expire
+// with the session.
+type mgTable struct {
+	mu       sync.Mutex
+	m        map[netip.AddrPort]*mgReg
+	free     []*mgReg
+	capacity int
+}
+
+type mgReg struct {
+	identity field
+	expires  int64
+}
+
+// mgTableHint bounds the map's preallocation; it grows past it on demand.
+const mgTableHint = 1024
+
+func newMGTable(capacity int) *mgTable {
+	return &mgTable{m: make(map[netip.AddrPort]*mgReg, min(capacity, mgTableHint)),
+		capacity: capacity}
+}
+
+// put records identity for mg; false when the table is full of live entries.
+func (t *mgTable) put(mg netip.AddrPort, identity []byte, expires int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.m[mg]
+	if r == nil {
+		if len(t.m) >= t.capacity && t.sweepLocked(expires-h248SessionTTL) == 0 {
+			return false
+		}
+		if n := len(t.free); n > 0 {
+			r, t.free = t.free[n-1], t.free[:n-1]
+		} else {
+			r = new(mgReg)
+		}
+		t.m[mg] = r
+	}
+	_ = r.identity.set(identity)
+	r.expires = expires
+	return true
+}
+
+// take removes mg's entry and appends its identity to dst.
+func (t *mgTable) take(mg netip.AddrPort, dst []byte) ([]byte, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.m[mg]
+	if r == nil {
+		return dst, false
+	}
+	dst = append(dst, r.identity.bytes()...)
+	delete(t.m, mg)
+	t.free = append(t.free, r)
+	return dst, true
+}
+
+func (t *mgTable) sweep(now int64) {
+	t.mu.Lock()
+	t.sweepLocked(now)
+	t.mu.Unlock()
+}
+
+func (t *mgTable) sweepLocked(now int64) int {
+	n := 0
+	for mg, r := range t.m {
+		if r.expires <= now {
+			delete(t.m, mg)
+			t.free = append(t.free, r)
+			n++
+		}
+	}
+	return n
+}
