@@ -33,6 +33,16 @@ type SubscriberStore interface {
 	// AddProxyKey stores ksp (skd.KspSize bytes) as proxyID's key kid and makes it
 	// the current one (latest added is current); ErrExists when kid is present.
 	AddProxyKey(proxyID, kid string, ksp []byte) error
+	// StageProxyKey stores ksp as proxyID's key kid without making it current,
+	// so that proxies can load it before the AC wraps under it (a proxy with no
+	// key yet gets it as current); ErrExists when kid is present.
+	StageProxyKey(proxyID, kid string, ksp []byte) error
+	// SetCurrentProxyKey makes the stored key kid proxyID's current one;
+	// ErrUnknownProxy or ErrUnknownKID when it is not stored.
+	SetCurrentProxyKey(proxyID, kid string) error
+	// RemoveProxyKey deletes proxyID's key kid once no proxy needs it;
+	// ErrKeyInUse when kid is the current key, ErrUnknownKID when absent.
+	RemoveProxyKey(proxyID, kid string) error
 	// ProxyKey returns proxyID's current key; ErrUnknownProxy when it has none.
 	ProxyKey(proxyID string) (kid string, ksp []byte, err error)
 	// ProxyKeyByID returns one key of proxyID; ErrUnknownProxy or ErrUnknownKID.
@@ -234,6 +244,16 @@ func (s *boltStore) Subscribers() ([]string, error) {
 }
 
 func (s *boltStore) AddProxyKey(proxyID, kid string, ksp []byte) error {
+	return s.addProxyKey(proxyID, kid, ksp, true)
+}
+
+func (s *boltStore) StageProxyKey(proxyID, kid string, ksp []byte) error {
+	return s.addProxyKey(proxyID, kid, ksp, false)
+}
+
+// addProxyKey stores a new key; it becomes current when current is set or
+// when the proxy has no current key yet.
+func (s *boltStore) addProxyKey(proxyID, kid string, ksp []byte, current bool) error {
 	if err := checkProxyKeyArgs(proxyID, kid, ksp); err != nil {
 		return err
 	}
@@ -247,7 +267,43 @@ func (s *boltStore) AddProxyKey(proxyID, kid string, ksp []byte) error {
 			return err
 		}
 		cur := tx.Bucket(bucketProxyCurrent)
+		if !current && cur.Get([]byte(proxyID)) != nil {
+			return nil
+		}
 		return s.put(cur, bucketProxyCurrent, []byte(proxyID), []byte(kid))
+	})
+}
+
+func (s *boltStore) SetCurrentProxyKey(proxyID, kid string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := s.currentKID(tx, proxyID); err != nil {
+			return err
+		}
+		ksp, err := s.proxyKey(tx, proxyID, kid)
+		if err != nil {
+			return err
+		}
+		clear(ksp)
+		cur := tx.Bucket(bucketProxyCurrent)
+		return s.put(cur, bucketProxyCurrent, []byte(proxyID), []byte(kid))
+	})
+}
+
+func (s *boltStore) RemoveProxyKey(proxyID, kid string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		current, err := s.currentKID(tx, proxyID)
+		if err != nil {
+			return err
+		}
+		if current == kid {
+			return fmt.Errorf("keystore: proxy %q kid %q: %w", proxyID, kid, ErrKeyInUse)
+		}
+		ksp, err := s.proxyKey(tx, proxyID, kid)
+		if err != nil {
+			return err
+		}
+		clear(ksp)
+		return tx.Bucket(bucketProxyKeys).Delete(proxyKeyName(proxyID, kid))
 	})
 }
 

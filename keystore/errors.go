@@ -25,6 +25,9 @@ var (
 	// ErrBadName reports an identity, proxy id or key id that is empty, too long or
 	// has characters outside its allowed set.
 	ErrBadName = errors.New("keystore: bad name")
+	// ErrKeyInUse reports a proxy key that cannot be removed because the
+	// authentication center still wraps under it (the current key).
+	ErrKeyInUse = errors.New("keystore: proxy key is the current one")
 	// ErrBadAOR reports an address of record that is empty or longer than MaxAOR.
 	ErrBadAOR = errors.New("keystore: bad address of record")
 )

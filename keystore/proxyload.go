@@ -19,6 +19,33 @@ func LoadMasterKey(path string) ([MasterKeySize]byte, error) {
 // key file at masterPath and returns the keyring, checking that the file was
 // exported for proxyID and holds at least one key.
 func LoadProxyKeyring(keyPath, masterPath, proxyID string) (*Keyring, error) {
+	keys, err := readProxyKeys(keyPath, masterPath, proxyID)
+	if err != nil {
+		return nil, err
+	}
+	defer clearKeys(keys)
+	return NewKeyring(keys)
+}
+
+// ReloadProxyKeyring reads the key file again, with the checks of
+// LoadProxyKeyring, and swaps ring's keys for its keys: this is how a running
+// proxy takes up a rotated key. On any error ring keeps the keys it had, so a
+// bad file never leaves the proxy without keys. It returns the number of keys
+// now held.
+func ReloadProxyKeyring(ring *Keyring, keyPath, masterPath, proxyID string) (int, error) {
+	keys, err := readProxyKeys(keyPath, masterPath, proxyID)
+	if err != nil {
+		return ring.Len(), err
+	}
+	defer clearKeys(keys)
+	if err := ring.Update(keys); err != nil {
+		return ring.Len(), err
+	}
+	return len(keys), nil
+}
+
+// readProxyKeys opens and checks a proxy key file; the caller clears the keys.
+func readProxyKeys(keyPath, masterPath, proxyID string) ([]ProxyKey, error) {
 	master, err := LoadMasterKey(masterPath)
 	if err != nil {
 		return nil, err
@@ -32,16 +59,18 @@ func LoadProxyKeyring(keyPath, masterPath, proxyID string) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		for _, k := range keys {
-			clear(k.Key)
-		}
-	}()
 	if id != proxyID {
+		clearKeys(keys)
 		return nil, fmt.Errorf("%w: %q, not %q", ErrWrongProxy, id, proxyID)
 	}
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: no keys", ErrBadKeyFile)
 	}
-	return NewKeyring(keys)
+	return keys, nil
+}
+
+func clearKeys(keys []ProxyKey) {
+	for _, k := range keys {
+		clear(k.Key)
+	}
 }
