@@ -202,7 +202,11 @@ func (w *Worker) h248Request(src netip.AddrPort, tx h248.Node) outcome {
 		}
 	}
 	id, _, err := st.txns.assign(key, kind, w.now)
-	if err != nil {
+	switch err {
+	case nil:
+	case errTxnSource:
+		return outcome{code: 503, r: ReasonSourceLimit}
+	default:
 		return outcome{code: 503, r: ReasonH248TxnTableFull}
 	}
 	return w.setTxnID(tx, id)

@@ -655,35 +655,70 @@ func TestH248Deregistration(t *testing.T) {
 	})
 }
 
-// TestH248TxnTableFull answers 503 once the table is full.
-func TestH248TxnTableFull(t *testing.T) {
+// h248Handler builds a handler with H.248 and a transaction table of
+// capacity entries.
+func h248Handler(t *testing.T, capacity int) *Handler {
+	t.Helper()
 	ring, err := keystore.NewKeyring([]keystore.ProxyKey{{KID: testKID, Key: randBytes(t, 32)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h, err := NewHandler(Config{ProxyID: "sp1", Listen: testProxyAddr, Softswitch: testSoftswitch,
-		H248Listen: testH248Proxy, H248Softswitch: testMGC, Keyring: ring, H248TxnCapacity: 64})
+		H248Listen: testH248Proxy, H248Softswitch: testMGC, Keyring: ring,
+		H248TxnCapacity: capacity, SessionCapacity: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h
+}
+
+// TestH248SourceShare answers 503 once one source address holds its share
+// of the transaction table (an eighth); another address still gets through.
+func TestH248SourceShare(t *testing.T) {
+	h := h248Handler(t, 4096)
 	wd := &h248World{t: t, net: &stepNet{h: h, w: h.NewWorker(), out: make([]byte, 0, 8192)}}
-	full := false
-	for id := uint32(1); id <= 200 && !full; id++ {
+	refused := uint32(0)
+	for id := uint32(1); id <= 600 && refused == 0; id++ {
 		out, to := wd.net.send(t, "mg1", serviceChange(id, "Restart", ""))
 		if to == "mg1" {
 			errorReply(t, parse(t, out), id, 503)
-			full = true
+			refused = id
 		}
 	}
-	if !full {
-		t.Fatal("200 transactions fit a table of 64")
+	if refused != 4096/8+1 {
+		t.Fatalf("first refusal at transaction %d, want %d", refused, 4096/8+1)
 	}
-	if h.Stats().Reasons[ReasonH248TxnTableFull.String()] == 0 {
-		t.Error("txn-table-full not counted")
+	if h.Stats().Reasons[ReasonSourceLimit.String()] != 1 {
+		t.Errorf("reasons %v", h.Stats().Reasons)
 	}
-	// Another gateway still has room: one source holds at most an eighth.
-	if _, to := wd.net.send(t, "mg2", serviceChange(1, "Restart", "")); to != "mgc" {
+	other := netip.MustParseAddrPort("127.0.0.2:2944")
+	n := wd.net.(*stepNet)
+	if _, dst, _ := n.w.StepH248([]byte(serviceChange(1, "Restart", "")), other, n.out); dst != testMGC {
 		t.Error("one gateway filled the table for everyone")
+	}
+}
+
+// TestH248TxnTableFull answers 503 once the table is full, whoever asks.
+func TestH248TxnTableFull(t *testing.T) {
+	h := h248Handler(t, 64)
+	w, out := h.NewWorker(), make([]byte, 0, 4096)
+	full := 0
+	for i := range 400 {
+		src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 2944)
+		res, dst, ok := w.StepH248([]byte(serviceChange(7, "Restart", "")), src, out)
+		if ok && dst == src {
+			errorReply(t, parse(t, string(res)), 7, 503)
+			full++
+		}
+	}
+	if full == 0 {
+		t.Fatal("400 gateways fit a table of 64")
+	}
+	if n := h.Stats().Reasons[ReasonH248TxnTableFull.String()]; n != uint64(full) {
+		t.Errorf("txn-table-full counted %d, want %d", n, full)
+	}
+	if n := h.Stats().H248.Transactions; n > 64 {
+		t.Errorf("%d transactions held, capacity 64", n)
 	}
 }
 
