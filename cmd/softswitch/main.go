@@ -1,5 +1,5 @@
-// Command softswitch runs the reference SIP registrar (package tools/softswitch) until
-// SIGINT or SIGTERM.
+// Command softswitch runs the reference SIP registrar and H.248 media gateway
+// controller (package tools/softswitch) until SIGINT or SIGTERM.
 package main
 
 import (
@@ -30,6 +30,8 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("softswitch", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:5070", "UDP address to listen on")
+	h248Listen := fs.String("h248-listen", "127.0.0.1:2945",
+		"UDP address of the H.248 MGC role; empty disables it")
 	ac := fs.String("ac", "http://127.0.0.1:8740", "authentication center base URL")
 	realm := fs.String("realm", softswitch.DefaultRealm, "digest realm")
 	digest := fs.String("digest", "SHA-256,MD5",
@@ -50,7 +52,7 @@ func run(args []string) error {
 		return err
 	}
 	srv, err := softswitch.New(softswitch.Config{
-		Listen: *listen, ACURL: *ac, Realm: *realm,
+		Listen: *listen, H248Listen: *h248Listen, ACURL: *ac, Realm: *realm,
 		DigestAlgorithms: strings.Split(*digest, ","), Mechanisms: supported, Logger: log,
 	})
 	if err != nil {

@@ -30,4 +30,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run([]string{"--listen", "127.0.0.1:notaport"}); err == nil {
 		t.Error("bad listen address accepted")
 	}
+	if err := run([]string{"--listen", "127.0.0.1:0", "--ac", "http://127.0.0.1:1",
+		"--h248-listen", "127.0.0.1:notaport"}); err == nil {
+		t.Error("bad h248 listen address accepted")
+	}
 }

@@ -89,6 +89,11 @@ type Config struct {
 	Listen string
 	// Conn is an already bound socket to serve on; the Server closes it on Close.
 	Conn *net.UDPConn
+	// H248Listen is the UDP address of the H.248 MGC role (docs/PROTOCOL.md §11), e.g.
+	// "127.0.0.1:2945"; empty (and H248Conn nil) leaves the role off.
+	H248Listen string
+	// H248Conn is an already bound socket for the MGC role; the Server closes it.
+	H248Conn *net.UDPConn
 	// Realm is the digest realm (DefaultRealm).
 	Realm string
 	// AC is the authentication center client; when nil, ACURL names it.
@@ -107,7 +112,8 @@ type Config struct {
 	MaxPending int
 	// PendingTTL is a challenge nonce's lifetime (DefaultPendingTTL).
 	PendingTTL time.Duration
-	// MaxBindings caps registered contacts (DefaultMaxBindings).
+	// MaxBindings caps registered contacts, and registered gateways apart
+	// (DefaultMaxBindings).
 	MaxBindings int
 	// MaxTransactions caps remembered transactions (DefaultMaxTransactions).
 	MaxTransactions int

@@ -21,6 +21,19 @@
 //   - plain mode: neither. Ordinary digest registration, no Key-Distribution. SIPp and
 //     ordinary SIP clients register this way.
 //
+// With Config.H248Listen set the Server is also an H.248 media gateway controller
+// (MGC) on its own UDP socket (docs/PROTOCOL.md §11, text encoding): a ServiceChange
+// Restart with X-SKDPX (proxy mode) or X-SKDOF (direct mode) is challenged with the
+// Reply and a Modify carrying skd/realm, skd/nonce, skd/alg (and skd/server in direct
+// mode) in one message; the Notify's skd/auth response is checked in constant time
+// (uri "megaco:"+identity, method "Notify", no qop) and answered with the Reply and a
+// success Modify carrying skd/term, skd/wrap and in proxy mode skd/proxy, skd/kid; in
+// direct mode the MGC writes the authentication header itself. A ServiceChange
+// without X-SKDOF is accepted as it is (plain mode). Failures are Error 402 (bad
+// digest, agreement, nothing acceptable, AC refusal), 400, 503 and 500. A repeated
+// TransactionID from the same address gets the same reply (RFC 3525 §D.1.4);
+// Replies to the MGC's own Modify transactions are consumed.
+//
 // State is bounded: pending authentication vectors (nonce -> vector, with expiry and a
 // cap, oldest evicted first), completed transactions kept for retransmissions
 // (RFC 3261 §17.2.2), and bindings (address of record -> contacts, with a cap).
@@ -28,6 +41,10 @@
 // Limitation: responses go to the top Via's received/rport or sent-by IP literal only;
 // a sent-by host name is not resolved (RFC 3263), the source address is used instead,
 // since a test registrar has no business doing DNS.
+//
+// Limitation: the MGC reads the first command of each transaction only, sends its
+// own Modify transactions only together with a Reply (they are retransmitted when the
+// MG retransmits the request they answer) and does not retransmit them on its own.
 //
 // Limitation: the registrar does not authorize one user to register another's address
 // of record: the To URI user must equal the digest username.

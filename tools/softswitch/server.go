@@ -31,6 +31,14 @@ type Server struct {
 	bindings  *bindingTable
 	lastSweep time.Time
 
+	// The MGC role (mgc.go); the tables are guarded by mu as well.
+	h248conn   *net.UDPConn
+	mid        string // the MGC's mId, [address]:port
+	mgcPending *fifoMap[*vector]
+	mgcTxns    *fifoMap[*txn]
+	mgs        *fifoMap[*mgBinding]
+	nextTxn    atomic.Uint32 // the MGC's own TransactionIDs
+
 	slots   chan struct{} // one token per request being handled
 	wg      sync.WaitGroup
 	started atomic.Bool
@@ -76,6 +84,11 @@ func New(cfg Config) (*Server, error) {
 		txns:     newFIFOMap[*txn](s.MaxTransactions, TransactionTTL),
 		bindings: newBindingTable(s.MaxBindings),
 		slots:    make(chan struct{}, s.MaxInFlight),
+
+		h248conn:   s.H248Conn,
+		mgcPending: newFIFOMap[*vector](s.MaxPending, s.PendingTTL),
+		mgcTxns:    newFIFOMap[*txn](s.MaxTransactions, MGCTransactionTTL),
+		mgs:        newFIFOMap[*mgBinding](s.MaxBindings+1, GatewayTTL),
 	}, nil
 }
 
@@ -97,6 +110,12 @@ func (s *Server) Start() error {
 		zap.String("realm", s.cfg.Realm), zap.Strings("digest", s.cfg.algs))
 	s.wg.Add(1)
 	go s.readLoop()
+	if err := s.startMGC(); err != nil {
+		s.closed.Store(true)
+		_ = s.conn.Close()
+		s.wg.Wait()
+		return err
+	}
 	return nil
 }
 
@@ -117,6 +136,9 @@ func (s *Server) Close() error {
 		return nil
 	}
 	err := s.conn.Close()
+	if s.h248conn != nil {
+		err = errors.Join(err, s.h248conn.Close())
+	}
 	s.wg.Wait()
 	return err
 }
@@ -271,4 +293,7 @@ func (s *Server) sweepLocked(now time.Time) {
 	s.pending.sweep(now)
 	s.txns.sweep(now)
 	s.bindings.sweep(now)
+	s.mgcPending.sweep(now)
+	s.mgcTxns.sweep(now)
+	s.mgs.sweep(now)
 }

@@ -28,6 +28,20 @@ type Stats struct {
 	EvictedVectors   uint64 // live challenge vectors evicted because the cap was hit
 	PendingVectors   int    // challenge vectors outstanding now
 	Bindings         int    // contacts registered now
+
+	// The MGC role (H.248).
+	H248Requests        uint64 // ServiceChange and Notify transactions (retransmissions excluded)
+	H248Challenged      uint64 // challenge Modify sent
+	H248Registered      uint64 // gateways accepted, plain or authenticated
+	H248KeysDistributed uint64 // success Modify carrying skd/term
+	H248Refused         uint64 // Error 402: no mechanism, AC refusal, agreement, digest
+	H248Unavailable     uint64 // Error 503: AC unreachable, gateway table full
+	H248Errors          uint64 // other Error replies (400, 500, 501)
+	H248Retransmissions uint64 // repeated TransactionIDs answered from the cache
+	H248Replies         uint64 // Reply, Pending, TransactionResponseAck received and consumed
+	H248Malformed       uint64 // datagrams dropped as unparseable
+	PendingChallenges   int    // H.248 challenges outstanding now
+	Gateways            int    // gateways registered now
 }
 
 type counters struct {
@@ -36,6 +50,10 @@ type counters struct {
 	outOfOrder, keyFailures, stale, successes, successFailures    atomic.Uint64
 	options                                                       atomic.Uint64
 	notAllowed, retransmissions, malformed, evicted               atomic.Uint64
+
+	h248Requests, h248Challenged, h248Registered, h248Keys atomic.Uint64
+	h248Refused, h248Unavailable, h248Errors               atomic.Uint64
+	h248Retransmissions, h248Replies, h248Malformed        atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -53,10 +71,18 @@ func (s *Server) Stats() Stats {
 		SuccessFailures: c.successFailures.Load(), Options: c.options.Load(),
 		NotAllowed: c.notAllowed.Load(), Retransmissions: c.retransmissions.Load(),
 		Malformed: c.malformed.Load(), EvictedVectors: c.evicted.Load(),
+
+		H248Requests: c.h248Requests.Load(), H248Challenged: c.h248Challenged.Load(),
+		H248Registered: c.h248Registered.Load(), H248KeysDistributed: c.h248Keys.Load(),
+		H248Refused: c.h248Refused.Load(), H248Unavailable: c.h248Unavailable.Load(),
+		H248Errors: c.h248Errors.Load(), H248Retransmissions: c.h248Retransmissions.Load(),
+		H248Replies: c.h248Replies.Load(), H248Malformed: c.h248Malformed.Load(),
 	}
 	s.mu.Lock()
 	st.PendingVectors = s.pending.len()
 	st.Bindings = s.bindings.len()
+	st.PendingChallenges = s.mgcPending.len()
+	st.Gateways = s.mgs.len()
 	s.mu.Unlock()
 	return st
 }

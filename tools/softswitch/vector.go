@@ -53,6 +53,7 @@ type vector struct {
 	proxy    string // B64 blob for the proxy (proxy mode)
 	kid      string // proxy key id (proxy mode)
 	sk       []byte // session key in the clear (direct mode)
+	h248Alg  string // H.248: the digest algorithm challenged (one per challenge)
 }
 
 // String redacts the vector.

@@ -1,0 +1,226 @@
+package softswitch
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sigproxy/sigproxy/codec/h248"
+)
+
+// The MGC role: the softswitch as an H.248 media gateway controller on its own UDP
+// socket (docs/PROTOCOL.md §11). Like the registrar it is a test role: one goroutine
+// per datagram (bounded by MaxInFlight), a pooled h248.Message per goroutine.
+
+// Bounds of the MGC role.
+const (
+	// DefaultH248Port is the MGC's customary UDP port for the text encoding
+	// (RFC 3525 §D.1: 2944 text, 2945 binary; sigproxy holds 2944 in front of it).
+	DefaultH248Port = 2945
+	// MGCTransactionTTL is how long a reply is kept for a retransmitted transaction:
+	// RFC 3525 §D.1.4 LONG-TIMER, at least the MG's retransmission span; 32 s as for SIP.
+	MGCTransactionTTL = TransactionTTL
+	// GatewayTTL is how long a registered MG is remembered without a new ServiceChange:
+	// H.248 has no expiry field, so the profile's session-key lifetime (§11.7).
+	GatewayTTL = time.Hour
+	// authRequestID is the RequestID of the skd/auth event the challenge asks for
+	// (RFC 3525 B.2 eventsDescriptor); one per challenge message, so a constant does.
+	authRequestID = 1
+)
+
+// H.248 error codes the MGC answers with (ITU-T H.248.8).
+const (
+	errCodeSyntax       = 400 // Syntax error in message
+	errCodeUnauthorized = 402 // Unauthorized
+	errCodeInternal     = 500 // Internal software failure in the MGC
+	errCodeNotImpl      = 501 // Not implemented
+	errCodeUnavailable  = 503 // Service unavailable
+)
+
+// mgBinding is one registered media gateway.
+type mgBinding struct {
+	identity string
+	addr     *net.UDPAddr
+	mode     modeKind
+}
+
+// msgPool holds h248.Messages (about 32 KiB each) for the handler goroutines.
+var msgPool = sync.Pool{New: func() any { return new(h248.Message) }}
+
+// startMGC binds the MGC socket when the role is configured and starts its read loop.
+func (s *Server) startMGC() error {
+	if s.h248conn == nil {
+		if s.cfg.H248Listen == "" {
+			return nil
+		}
+		addr, err := net.ResolveUDPAddr("udp", s.cfg.H248Listen)
+		if err != nil {
+			return err
+		}
+		if s.h248conn, err = net.ListenUDP("udp", addr); err != nil {
+			return err
+		}
+	}
+	la := s.h248conn.LocalAddr().(*net.UDPAddr)
+	s.mid = "[" + la.IP.String() + "]:" + strconv.Itoa(la.Port)
+	s.log.Info("mgc listening", zap.Stringer("addr", la))
+	s.wg.Add(1)
+	go s.mgcReadLoop()
+	return nil
+}
+
+// H248Addr returns the MGC's listening address (nil when the role is off or before
+// Start).
+func (s *Server) H248Addr() *net.UDPAddr {
+	if s.h248conn == nil {
+		return nil
+	}
+	return s.h248conn.LocalAddr().(*net.UDPAddr)
+}
+
+// mgcReadLoop reads H.248 datagrams until the socket closes.
+func (s *Server) mgcReadLoop() {
+	defer s.wg.Done()
+	buf := make([]byte, h248.MaxMessageSize)
+	for {
+		n, src, err := s.h248conn.ReadFromUDP(buf)
+		if err != nil {
+			if s.closed.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Warn("mgc read failed", zap.Error(err))
+			continue
+		}
+		pkt := append([]byte(nil), buf[:n]...)
+		s.slots <- struct{}{}
+		s.wg.Add(1)
+		go func() {
+			defer func() { <-s.slots; s.wg.Done() }()
+			s.handleH248(pkt, src)
+		}()
+	}
+}
+
+// handleH248 answers every Transaction of one message; Replies, Pendings and
+// TransactionResponseAcks answer the MGC's own Modify transactions and end here.
+func (s *Server) handleH248(pkt []byte, src *net.UDPAddr) {
+	m := msgPool.Get().(*h248.Message)
+	defer func() { m.Reset(); msgPool.Put(m) }()
+	if err := m.Parse(pkt); err != nil {
+		s.stats.h248Malformed.Add(1)
+		s.log.Debug("malformed h248 datagram", zap.Stringer("src", src), zap.Error(err))
+		return
+	}
+	w := m.Walker()
+	for tx, err := w.Transaction(); err == nil; tx, err = w.Transaction() {
+		if tx.Token() != h248.TokTransaction {
+			s.stats.h248Replies.Add(1)
+			continue
+		}
+		s.mgcTransaction(&mgcRequest{msg: m, tx: tx, id: tx.ID(), src: src, now: s.now()})
+	}
+}
+
+// mgcRequest is one Transaction from an MG and where it came from.
+type mgcRequest struct {
+	msg *h248.Message
+	tx  h248.Node
+	id  uint32
+	src *net.UDPAddr
+	now time.Time
+}
+
+// mgcTransaction answers one Transaction, or repeats the answer to a retransmission
+// (RFC 3525 §D.1.4: a repeated TransactionID gets the same reply).
+func (s *Server) mgcTransaction(r *mgcRequest) {
+	key := r.src.String() + "|" + strconv.FormatUint(uint64(r.id), 10)
+	s.mu.Lock()
+	s.sweepLocked(r.now)
+	t, seen := s.mgcTxns.get(key, r.now)
+	if !seen {
+		s.mgcTxns.put(key, &txn{}, r.now)
+	}
+	s.mu.Unlock()
+	if seen {
+		s.stats.h248Retransmissions.Add(1)
+		if t.resp != nil {
+			s.writeMGC(t.resp, r.src)
+		}
+		return
+	}
+	out, after := s.mgcDispatch(r)
+	s.mu.Lock()
+	s.mgcTxns.put(key, &txn{resp: out, dest: r.src}, r.now)
+	s.mu.Unlock()
+	s.writeMGC(out, r.src)
+	if after != nil {
+		after()
+	}
+}
+
+// mgcDispatch answers the first command of the transaction's first context: a
+// ServiceChange or a Notify on ROOT. Others get Error 501.
+//
+// Limitation: only the first command of a transaction is looked at; the test role
+// needs no more, and a gateway registering sends one command per transaction.
+func (s *Server) mgcDispatch(r *mgcRequest) ([]byte, func()) {
+	cmd := r.tx.FirstChild().FirstChild()
+	for cmd.Valid() && cmd.Kind() != h248.KindCommand {
+		cmd = cmd.Next()
+	}
+	switch {
+	case cmd.Kind() == h248.KindCommand && cmd.Token() == h248.TokServiceChange:
+		s.stats.h248Requests.Add(1)
+		return s.serviceChange(r, cmd), nil
+	case cmd.Kind() == h248.KindCommand && cmd.Token() == h248.TokNotify:
+		s.stats.h248Requests.Add(1)
+		return s.notify(r, cmd)
+	}
+	return s.mgcError(r, errCodeNotImpl, "only ServiceChange and Notify are implemented"), nil
+}
+
+func (s *Server) writeMGC(b []byte, dest *net.UDPAddr) {
+	if _, err := s.h248conn.WriteToUDP(b, dest); err != nil && !s.closed.Load() {
+		s.log.Warn("mgc send failed", zap.Stringer("dest", dest), zap.Error(err))
+	}
+}
+
+// mgcError builds an error reply and counts it by code.
+func (s *Server) mgcError(r *mgcRequest, code int, text string) []byte {
+	switch code {
+	case errCodeUnauthorized:
+		s.stats.h248Refused.Add(1)
+	case errCodeUnavailable:
+		s.stats.h248Unavailable.Add(1)
+	default:
+		s.stats.h248Errors.Add(1)
+	}
+	s.log.Info("h248 error reply", zap.Stringer("src", r.src), zap.Int("code", code),
+		zap.String("reason", text))
+	return s.mgcMessage(nil, appendErrorReply(nil, r.id, code, text))
+}
+
+// rememberGateway records a registered MG, refusing a new one when the table is full.
+func (s *Server) rememberGateway(b *mgBinding, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.mgs.get(b.identity, now); !ok {
+		s.mgs.sweep(now)
+		if s.mgs.len() >= s.cfg.MaxBindings {
+			return false
+		}
+	}
+	s.mgs.put(b.identity, b, now)
+	return true
+}
+
+// forgetGateway removes a gateway that went out of service.
+func (s *Server) forgetGateway(identity string) {
+	s.mu.Lock()
+	s.mgs.delete(identity)
+	s.mu.Unlock()
+}
