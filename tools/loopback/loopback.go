@@ -3,6 +3,10 @@
 // softswitch, and the proxy, wired the way an operator would wire them (keys
 // provisioned and exported through the same functions the commands use). The
 // demo, the system tests and the load generator start from here.
+//
+// Both protocols are always on: SIP (terminals to ProxyAddr, the registrar
+// behind it) and H.248 (media gateways to H248ProxyAddr, the softswitch's MGC
+// role behind it at H248SoftswitchAddr).
 package loopback
 
 import (
@@ -164,6 +168,7 @@ func (s *System) startAC(opt Options) error {
 func (s *System) startSoftswitch(opt Options) error {
 	ss, err := softswitch.New(softswitch.Config{
 		Listen:           "127.0.0.1:0",
+		H248Listen:       "127.0.0.1:0",
 		Realm:            opt.Realm,
 		ACURL:            "http://" + s.AC.Addr().String(),
 		DigestAlgorithms: opt.DigestAlgorithms,
@@ -183,12 +188,14 @@ func (s *System) startProxy(ctx context.Context, opt Options) error {
 		return fmt.Errorf("loopback: proxy keys: %w", err)
 	}
 	h, err := proxy.NewHandler(proxy.Config{
-		ProxyID:    opt.ProxyID,
-		Listen:     netip.MustParseAddrPort("127.0.0.1:0"),
-		Softswitch: s.Softswitch.Addr().AddrPort(),
-		Keyring:    ring,
-		EventLoops: opt.EventLoops,
-		Logger:     opt.Logger.Named("sigproxy"),
+		ProxyID:        opt.ProxyID,
+		Listen:         netip.MustParseAddrPort("127.0.0.1:0"),
+		Softswitch:     s.Softswitch.Addr().AddrPort(),
+		H248Listen:     netip.MustParseAddrPort("127.0.0.1:0"),
+		H248Softswitch: s.Softswitch.H248Addr().AddrPort(),
+		Keyring:        ring,
+		EventLoops:     opt.EventLoops,
+		Logger:         opt.Logger.Named("sigproxy"),
 	})
 	if err != nil {
 		return err
@@ -208,6 +215,14 @@ func (s *System) ProxyAddr() *net.UDPAddr {
 
 // SoftswitchAddr is where a terminal in direct mode sends.
 func (s *System) SoftswitchAddr() *net.UDPAddr { return s.Softswitch.Addr() }
+
+// H248ProxyAddr is where media gateways send to reach the proxy.
+func (s *System) H248ProxyAddr() *net.UDPAddr {
+	return net.UDPAddrFromAddrPort(s.Proxy.H248Addr())
+}
+
+// H248SoftswitchAddr is the softswitch's MGC, where a gateway in direct mode sends.
+func (s *System) H248SoftswitchAddr() *net.UDPAddr { return s.Softswitch.H248Addr() }
 
 // Kc returns a provisioned subscriber's key, nil for an unknown identity.
 func (s *System) Kc(identity string) []byte { return s.kc[identity] }

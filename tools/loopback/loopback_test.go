@@ -2,6 +2,7 @@ package loopback
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,4 +94,62 @@ func waitFor(f func() int, want int) int {
 		n = f()
 	}
 	return n
+}
+
+// TestGatewaysEndToEnd registers H.248 media gateways through the running proxy
+// (both mechanisms, each opening SK and verifying the proxy's authentication
+// header), one plain, one refused, one with the wrong Kc, and one directly at the
+// softswitch's MGC.
+func TestGatewaysEndToEnd(t *testing.T) {
+	ids := []string{"gw-hmac", "gw-ascon", "gw-plain", "gw-refused", "gw-wrong", "gw-direct"}
+	sys := startSystem(t, Options{Subscribers: ids})
+	cases := []struct {
+		id, offer, mech, outcome string
+		direct, wrongKc, secured bool
+	}{
+		{"gw-hmac", "hmac-sha256;q=0.9, ascon128a-v12;q=0.5", "hmac-sha256",
+			terminal.OutcomeRegistered, false, false, true},
+		{"gw-ascon", "hmac-sha256;q=0.2, ascon128a-v12;q=0.7", "ascon128a-v12",
+			terminal.OutcomeRegistered, false, false, true},
+		{"gw-plain", "", "", terminal.OutcomeRegistered, false, false, false},
+		{"gw-refused", "tls;q=0.5", "", terminal.OutcomeRefused, false, false, false},
+		{"gw-wrong", "hmac-sha256", "hmac-sha256", terminal.OutcomeForbidden, false, true, false},
+		{"gw-direct", "ascon128a-v12;q=0.9", "ascon128a-v12", terminal.OutcomeRegistered,
+			true, false, true},
+	}
+	cfgs := make([]terminal.Config, len(cases))
+	for i, c := range cases {
+		cfgs[i] = terminal.Config{
+			Protocol: terminal.ProtocolH248, Identity: c.id, Kc: sys.Kc(c.id),
+			Proxy: sys.H248ProxyAddr(), Offer: terminal.SplitOffer(c.offer),
+			T1: 100 * time.Millisecond,
+		}
+		if c.direct {
+			cfgs[i].Proxy = sys.H248SoftswitchAddr()
+		}
+		if c.wrongKc {
+			cfgs[i].Kc = sys.Kc("gw-hmac")
+		}
+	}
+	reports := terminal.RunMany(context.Background(), cfgs, 0)
+	for i, c := range cases {
+		r := reports[i]
+		if r.Outcome != c.outcome || r.Mechanism != c.mech || r.Secured() != c.secured {
+			t.Errorf("%s: outcome %q mechanism %q secured %v; want %q %q %v\n%s",
+				c.id, r.Outcome, r.Mechanism, r.Secured(), c.outcome, c.mech, c.secured,
+				strings.Join(r.Steps, "\n"))
+		}
+	}
+	st := sys.Softswitch.Stats()
+	if st.H248KeysDistributed != 3 || st.Gateways != 4 {
+		t.Errorf("MGC distributed %d keys to %d gateways, want 3 and 4",
+			st.H248KeysDistributed, st.Gateways)
+	}
+	if ps := sys.Proxy.Handler().Stats(); ps.Sessions != 2 {
+		t.Errorf("proxy holds %d session keys, want 2 (the secured gateways it served)",
+			ps.Sessions)
+	}
+	if n := waitFor(func() int { return sys.AC.Successes() }, 3); n != 3 {
+		t.Errorf("AC recorded %d successes, want 3 (two through the proxy, direct)", n)
+	}
 }
