@@ -1,9 +1,12 @@
-// Command sigterm registers one or many simulated SIP terminals through sigproxy (or
-// directly at the softswitch) and prints what each registration did. It exits with
-// status 1 when any terminal's outcome differs from --expect (default "registered").
+// Command sigterm registers one or many simulated SIP terminals, or H.248 media
+// gateways with --protocol h248, through sigproxy (or directly at the softswitch) and
+// prints what each registration did. It exits with status 1 when any terminal's
+// outcome differs from --expect (default "registered").
 //
 //	sigterm --proxy 127.0.0.1:5060 --kc-file terminals.keys --count 50 --prefix user \
 //	        --offer "ascon128a-v12;q=0.9,hmac-sha256;q=0.5" -v
+//	sigterm --protocol h248 --identity mg1 --kc-file terminals.keys \
+//	        --offer "hmac-sha256;q=0.5"
 package main
 
 import (
@@ -23,6 +26,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 type options struct {
 	proxy, identity, realm, kcFile, kc, offer, prefix, digestAlg, expect string
+	protocol                                                             string
 	count, start, concurrency, expires                                   int
 	timeout                                                              time.Duration
 	verbose                                                              bool
@@ -32,8 +36,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("sigterm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.proxy, "proxy", "127.0.0.1:5060",
-		"where REGISTERs go: sigproxy, or the softswitch")
+	fs.StringVar(&o.protocol, "protocol", terminal.ProtocolSIP,
+		"sip (REGISTER) or h248 (media gateway: ServiceChange, Notify)")
+	fs.StringVar(&o.proxy, "proxy", "",
+		"where requests go: sigproxy, or the softswitch (default 127.0.0.1:5060 for sip, "+
+			"127.0.0.1:2944 for h248)")
 	fs.StringVar(&o.identity, "identity", "",
 		"identity to register (comma-separated for several)")
 	fs.StringVar(&o.realm, "realm", "sigproxy.test", "registrar domain and digest realm")
@@ -109,6 +116,13 @@ func exitStatus(reports []terminal.Report, expect string, stderr io.Writer) int 
 
 // configs builds one terminal.Config per identity.
 func configs(o *options) ([]terminal.Config, error) {
+	def, ok := defaultProxy[o.protocol]
+	if !ok {
+		return nil, fmt.Errorf("--protocol %q: want sip or h248", o.protocol)
+	}
+	if o.proxy == "" {
+		o.proxy = def
+	}
 	proxy, err := net.ResolveUDPAddr("udp", o.proxy)
 	if err != nil {
 		return nil, fmt.Errorf("--proxy: %w", err)
@@ -128,12 +142,19 @@ func configs(o *options) ([]terminal.Config, error) {
 			return nil, fmt.Errorf("no Kc for %q: add it to --kc-file or give --kc", id)
 		}
 		cfgs = append(cfgs, terminal.Config{
-			Identity: id, Realm: o.realm, Kc: kc, Proxy: proxy,
+			Protocol: o.protocol, Identity: id, Realm: o.realm, Kc: kc, Proxy: proxy,
 			Offer: terminal.SplitOffer(o.offer), DigestAlg: terminal.SplitOffer(o.digestAlg),
 			Expires: o.expires, Timeout: o.timeout,
 		})
 	}
 	return cfgs, nil
+}
+
+// defaultProxy is sigproxy's customary address per protocol: SIP on 5060, H.248 text
+// on 2944 (RFC 3525 §D.1).
+var defaultProxy = map[string]string{
+	terminal.ProtocolSIP:  "127.0.0.1:5060",
+	terminal.ProtocolH248: "127.0.0.1:2944",
 }
 
 // identities: --identity, else --count names, else every identity of --kc-file.
