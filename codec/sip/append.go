@@ -56,10 +56,10 @@ func AppendViaReceived(dst, elem, received []byte, rport int) []byte {
 	for i < len(elem) && elem[i] == ';' {
 		p, next := nextParam(elem, i)
 		switch {
-		case setRPort && eqLower(p.name, "rport"):
+		case setRPort && eqLower(p.name.of(elem), "rport"):
 			dst = append(dst, ";rport="...)
 			dst = strconv.AppendInt(dst, int64(rport), 10)
-		case len(received) > 0 && eqLower(p.name, "received"):
+		case len(received) > 0 && eqLower(p.name.of(elem), "received"):
 			if !done {
 				dst = appendReceived(dst, received)
 				done = true

@@ -31,8 +31,8 @@ func ListParam(v []byte, name string) (value []byte, ok bool) {
 func listParam(v []byte, i int, name string) ([]byte, bool) {
 	for n := 0; n < MaxParams && i < len(v); n++ {
 		a, next := nextAuthParam(v, i)
-		if !a.bad && eqFold(a.name, name) {
-			return unquote(a.value), true
+		if !a.is(pBad) && eqFold(a.name.of(v), name) {
+			return unquote(a.value.of(v)), true
 		}
 		i = next
 	}
@@ -41,32 +41,35 @@ func listParam(v []byte, i int, name string) ([]byte, bool) {
 
 // nextAuthParam reads auth-param = name EQUAL ( token / quoted-string ) at
 // or after i, where a separating ',' may precede it. It returns the index of
-// the ',' after it, or len(v). p.bad marks anything malformed.
+// the ',' after it, or len(v). The pBad flag marks anything malformed.
 func nextAuthParam(v []byte, i int) (p param, next int) {
+	if len(v) > maxSpan {
+		return param{flags: pBad}, len(v)
+	}
 	i = skipLWS(v, i)
 	if i < len(v) && v[i] == ',' {
 		i = skipLWS(v, i+1)
 	}
 	k := skipClass(v, i, cToken)
-	p.name = v[i:k]
+	p.name = span{int32(i), int32(k)}
 	j := skipLWS(v, k)
 	if j < len(v) && v[j] == '=' {
-		p.eq = true
+		p.flags |= pEq
 		j = skipLWS(v, j+1)
 		s := j
 		if j < len(v) && v[j] == '"' {
 			if j = skipQuoted(v, j); j < 0 {
-				p.value, p.bad = v[s:], true
+				p.value, p.flags = span{int32(s), int32(len(v))}, p.flags|pBad
 				return p, len(v)
 			}
 		} else {
 			j = skipClass(v, j, cToken)
 		}
-		p.value = v[s:j]
+		p.value = span{int32(s), int32(j)}
 		j = skipLWS(v, j)
 	}
-	if len(p.name) == 0 || !p.eq || len(p.value) == 0 || j < len(v) && v[j] != ',' {
-		p.bad = true
+	if p.name.len() == 0 || !p.is(pEq) || p.value.len() == 0 || j < len(v) && v[j] != ',' {
+		p.flags |= pBad
 		j = endOfElement(v, j)
 	}
 	return p, j
@@ -94,7 +97,7 @@ func CheckAuth(v []byte) error {
 			return ErrBadAuth
 		}
 		p, next := nextAuthParam(v, k)
-		if p.bad {
+		if p.is(pBad) {
 			return ErrBadAuth
 		}
 		k = next

@@ -60,11 +60,11 @@ func (m *Message) checkVia(v []byte, first bool) error {
 		return ErrBadVia
 	}
 	if bytes.IndexByte(v, ',') < 0 {
-		via, err := ParseVia(v)
 		if first {
-			m.topVia = via
+			return parseVia(v, &m.topVia)
 		}
-		return err
+		var via Via
+		return readVia(v, &via)
 	}
 	for off, n := 0, 0; off < len(v); n++ {
 		if n == MaxListElements {
@@ -75,8 +75,8 @@ func (m *Message) checkVia(v []byte, first bool) error {
 		if len(elem) == 0 {
 			return ErrBadVia
 		}
-		via, err := ParseVia(elem)
-		if err != nil {
+		var via Via
+		if err := parseVia(elem, &via); err != nil {
 			return err
 		}
 		if first && n == 0 {

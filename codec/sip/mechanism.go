@@ -56,12 +56,12 @@ func mechParams(b []byte, i int) (int, error) {
 			return -1, ErrTooManyParams
 		}
 		p, next := nextParam(b, i)
-		if p.bad || len(p.name) == 0 {
+		if p.is(pBad) || p.name.len() == 0 {
 			return -1, ErrBadParam
 		}
-		if eqLower(p.name, "q") {
-			v, ok := parseQValue(p.value)
-			badQ = badQ || seenQ || !p.eq || !ok
+		if eqLower(p.name.of(b), "q") {
+			v, ok := parseQValue(p.val(b))
+			badQ = badQ || seenQ || !p.is(pEq) || !ok
 			q, seenQ = v, true
 		} else if checkParam(p) != nil {
 			return -1, ErrBadParam

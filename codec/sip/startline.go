@@ -23,11 +23,14 @@ func (m *Message) parseStartLine() (int, error) {
 	if end-pos > MaxLineLength {
 		return 0, ErrLineTooLong
 	}
+	m.line0, m.line1 = uint16(pos), uint16(pos+nl+1)
+	if m.startLineFast(pos, end) {
+		return pos + nl + 1, nil
+	}
 	line := buf[pos:end]
 	if bytes.IndexByte(line, '\r') >= 0 {
 		return 0, ErrBadStartLine
 	}
-	m.line0, m.line1 = uint16(pos), uint16(pos+nl+1)
 	var err error
 	if len(line) >= 4 && eqLower(line[:4], "sip/") {
 		err = m.parseStatusLine(pos, line)
@@ -35,6 +38,59 @@ func (m *Message) parseStartLine() (int, error) {
 		err = m.parseRequestLine(pos, line)
 	}
 	return pos + nl + 1, err
+}
+
+// Start lines compared as words, with the case bit of their letters set:
+// "sip/2.0 " opens a Status-Line, " sip/2.0" ends a Request-Line.
+const (
+	statusWord  = 0x20302e322f706973
+	requestWord = 0x302e322f70697320
+	statusFold  = 0x0000000000202020
+	requestFold = 0x0000000020202000
+)
+
+// startLineFast reads the usual start line, buf[pos:end] without its line
+// end, in one pass: a token method, one SP, URI characters, one SP and
+// SIP/2.0; or SIP/2.0, one SP, three digits, one SP and a reason phrase.
+// It fills the start-line fields only when the full reading would accept
+// the line with the same result, and otherwise reports false and leaves
+// the line, and the choice of error, to that reading.
+func (m *Message) startLineFast(pos, end int) bool {
+	buf := m.buf[:end]
+	if end-pos >= 12 && le64(buf[pos:])|statusFold == statusWord {
+		return m.statusLineFast(pos, end)
+	}
+	sp := skipClass(buf, pos, cToken)
+	if sp == pos || sp == end || buf[sp] != ' ' {
+		return false
+	}
+	u1 := skipClass(buf, sp+1, cURI)
+	if u1 == sp+1 || end-u1 != 8 || le64(buf[u1:])|requestFold != requestWord {
+		return false
+	}
+	if checkURIScheme(buf[sp+1:u1]) != nil {
+		return false
+	}
+	m.req = true
+	m.a0, m.a1 = uint16(pos), uint16(sp)
+	m.u0, m.u1 = uint16(sp+1), uint16(u1)
+	return true
+}
+
+// statusLineFast is startLineFast for a line that starts with "SIP/2.0 ".
+func (m *Message) statusLineFast(pos, end int) bool {
+	d := m.buf[pos+8 : pos+12]
+	if d[0] < '1' || d[0] > '6' || d[1]-'0' > 9 || d[2]-'0' > 9 || d[3] != ' ' {
+		return false
+	}
+	for _, c := range m.buf[pos+12 : end] {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	m.status = uint16(d[0]-'0')*100 + uint16(d[1]-'0')*10 + uint16(d[2]-'0')
+	m.a0, m.a1 = uint16(pos+12), uint16(end)
+	return true
 }
 
 // parseStatusLine reads SIP-Version SP Status-Code SP Reason-Phrase.
@@ -101,7 +157,16 @@ func (m *Message) parseRequestLine(pos int, line []byte) error {
 // without a headers component, which RFC 3261 §19.1.1 (Table 1) does not
 // allow in a Request-URI (RFC 4475 escruri).
 func checkRequestURI(uri []byte) error {
-	if skipClass(uri, 0, cURI) != len(uri) || !hasScheme(uri) {
+	if skipClass(uri, 0, cURI) != len(uri) {
+		return ErrBadURI
+	}
+	return checkURIScheme(uri)
+}
+
+// checkURIScheme is checkRequestURI for a URI already known to hold only
+// URI characters.
+func checkURIScheme(uri []byte) error {
+	if !hasScheme(uri) {
 		return ErrBadURI
 	}
 	if !isSIPScheme(uri[:bytes.IndexByte(uri, ':')]) {

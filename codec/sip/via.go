@@ -22,31 +22,44 @@ type Via struct {
 // ErrTooManyParams. It does not allocate.
 func ParseVia(elem []byte) (Via, error) {
 	var v Via
-	i, ok := sentProtocol(elem, &v)
+	err := parseVia(elem, &v)
+	return v, err
+}
+
+// parseVia is ParseVia filling v, which is left zero on error; Parse
+// fills the message's top Via in place with it.
+func parseVia(elem []byte, v *Via) error {
+	if err := readVia(elem, v); err != nil {
+		*v = Via{}
+		return err
+	}
+	return nil
+}
+
+// readVia is parseVia without clearing v on error.
+func readVia(elem []byte, v *Via) error {
+	i, ok := sentProtocol(elem, v)
 	if !ok {
-		return Via{}, ErrBadVia
+		return ErrBadVia
 	}
 	j := skipLWS(elem, i)
 	if j == i {
-		return Via{}, ErrBadVia
+		return ErrBadVia
 	}
 	host, port, k, ok := hostPort(elem, j, true)
 	if !ok {
-		return Via{}, ErrBadVia
+		return ErrBadVia
 	}
 	v.Host, v.Port = host, port
 	k = skipLWS(elem, k)
 	if k == len(elem) {
-		return v, nil
+		return nil
 	}
 	if elem[k] != ';' {
-		return Via{}, ErrBadVia
+		return ErrBadVia
 	}
 	v.Params = elem[k:]
-	if err := viaParams(elem, k, &v); err != nil {
-		return Via{}, err
-	}
-	return v, nil
+	return viaParams(elem, k, v)
 }
 
 // sentProtocol reads "SIP" SLASH "2.0" SLASH transport (SLASH = SWS "/" SWS)
@@ -114,7 +127,7 @@ func viaParams(b []byte, i int, v *Via) error {
 		if checkParam(p) != nil {
 			return ErrBadVia
 		}
-		if err := viaParam(p, v); err != nil {
+		if err := viaParam(b, p, v); err != nil {
 			return err
 		}
 		i = next
@@ -124,39 +137,41 @@ func viaParams(b []byte, i int, v *Via) error {
 
 // viaParam checks one via-param and records branch, received and rport;
 // the first occurrence of each counts.
-func viaParam(p param, v *Via) error {
+func viaParam(b []byte, p param, v *Via) error {
+	name, value := p.name.of(b), p.val(b)
 	switch {
-	case eqLower(p.name, "branch"):
-		if !p.eq || !isToken(p.value) {
+	case eqLower(name, "branch"):
+		if !p.is(pEq) || !p.is(pToken) {
 			return ErrBadVia
 		}
 		if v.Branch == nil {
-			v.Branch = p.value
+			v.Branch = value
 		}
-	case eqLower(p.name, "received"):
-		if !p.eq || !validIPAddr(p.value) {
+	case eqLower(name, "received"):
+		if !p.is(pEq) || !validIPAddr(value) {
 			return ErrBadVia
 		}
 		if v.Received == nil {
-			v.Received = p.value
+			v.Received = value
 		}
-	case eqLower(p.name, "rport"):
-		return viaRPort(p, v)
+	case eqLower(name, "rport"):
+		return viaRPort(value, v)
 	}
 	return nil
 }
 
-// viaRPort reads response-port = "rport" [EQUAL 1*DIGIT] (RFC 3581 §3).
-func viaRPort(p param, v *Via) error {
+// viaRPort reads response-port = "rport" [EQUAL 1*DIGIT] (RFC 3581 §3);
+// value is nil without '='.
+func viaRPort(value []byte, v *Via) error {
 	if v.HasRPort {
 		return nil
 	}
 	v.HasRPort = true
-	if !p.eq {
+	if value == nil {
 		return nil
 	}
-	n, end, ok := parseUint(p.value, 0, maxPort)
-	if !ok || end != len(p.value) {
+	n, end, ok := parseUint(value, 0, maxPort)
+	if !ok || end != len(value) {
 		return ErrBadVia
 	}
 	v.RPort = int(n)
