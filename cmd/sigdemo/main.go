@@ -1,9 +1,10 @@
 // Command sigdemo runs the whole sigproxy system on loopback with embedded
 // defaults: it starts the authentication center (with a sealed store in a
-// temporary directory), the softswitch and the proxy, provisions subscribers,
-// registers a mix of terminals through the proxy and one directly at the
-// softswitch, prints what each terminal saw, and exits non-zero when any
-// outcome differs from what the design promises.
+// temporary directory), the softswitch (SIP registrar and H.248 MGC) and the
+// proxy, provisions subscribers, registers a mix of SIP terminals and H.248
+// media gateways through the proxy and one of each directly at the softswitch,
+// prints what each terminal saw, and exits non-zero when any outcome differs
+// from what the design promises.
 package main
 
 import (
@@ -28,7 +29,8 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sigdemo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	perMix := fs.Int("per-mix", 7, "terminals per mechanism mix (8 mixes) through the proxy")
+	perMix := fs.Int("per-mix", 7,
+		"terminals per mechanism mix through the proxy (8 SIP mixes, 2 H.248 mixes)")
 	concurrency := fs.Int("concurrency", 16, "registrations run at once")
 	dir := fs.String("dir", "", "data directory (default: a temporary one, removed at exit)")
 	verbose := fs.Bool("v", false, "print every step of every terminal and the components' logs")
@@ -58,8 +60,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer sys.Close()
-	fmt.Fprintf(stdout, "sigdemo: authcenter http://%s, softswitch %s, sigproxy %s (data in %s)\n\n",
-		sys.AC.Addr(), sys.SoftswitchAddr(), sys.ProxyAddr(), sys.Dir)
+	fmt.Fprintf(stdout, "sigdemo: authcenter http://%s, softswitch %s (MGC %s), "+
+		"sigproxy %s (H.248 %s) (data in %s)\n\n", sys.AC.Addr(), sys.SoftswitchAddr(),
+		sys.H248SoftswitchAddr(), sys.ProxyAddr(), sys.H248ProxyAddr(), sys.Dir)
 
 	start := time.Now()
 	reports := terminal.RunMany(ctx, plan.configs(sys), *concurrency)

@@ -16,7 +16,8 @@ import (
 // their expected outcome.
 func printTable(w io.Writer, p plan, reports []terminal.Report) int {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TERMINAL\tPATH\tMIX\tCHOSEN\tSK OPENED\tMAC VERIFIED\tTIME\tOUTCOME\tCHECK")
+	fmt.Fprintln(tw, "TERMINAL\tPROTO\tPATH\tMIX\tCHOSEN\tSK OPENED\tMAC VERIFIED\tTIME\t"+
+		"OUTCOME\tCHECK")
 	mismatches := 0
 	for i, r := range reports {
 		e := p[i]
@@ -29,7 +30,8 @@ func printTable(w io.Writer, p plan, reports []terminal.Report) int {
 			check = "MISMATCH: " + why
 			mismatches++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Identity, path, e.mix.name,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Identity,
+			e.mix.protocol(), path, e.mix.name,
 			orNone(r.Mechanism), yesNo(r.SKOpened), yesNo(r.MACVerified),
 			r.Elapsed.Round(10*time.Microsecond), r.Outcome, check)
 	}
@@ -60,6 +62,10 @@ func printSummary(w io.Writer, sys *loopback.System, reports []terminal.Report, 
 	if len(st.Reasons) > 0 {
 		fmt.Fprintf(w, "sigproxy refusals and drops: %s\n", joinCounts64(st.Reasons))
 	}
+	ss := sys.Softswitch.Stats()
+	fmt.Fprintf(w, "softswitch: %d SIP registered (%d with keys); MGC: %d gateways registered "+
+		"(%d with keys), %d refused with Error 402\n", ss.Registered, ss.KeysDistributed,
+		ss.H248Registered, ss.H248KeysDistributed, ss.H248Refused)
 	fmt.Fprintf(w, "authcenter: %d terminal authentication successes recorded\n",
 		acSuccesses(sys, outcomes[terminal.OutcomeRegistered]))
 }
