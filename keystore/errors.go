@@ -59,6 +59,10 @@ func checkIdentity(id string) error {
 	return nil
 }
 
+// CheckProxyID reports ErrBadName unless id is a valid proxy id: 1 to
+// MaxProxyID bytes of [A-Za-z0-9._-]. It never contains a path separator.
+func CheckProxyID(id string) error { return checkToken(id, MaxProxyID) }
+
 // checkToken accepts 1..max bytes of [A-Za-z0-9._-], a set that is a SIP token
 // and a URI user part without escaping.
 func checkToken(s string, max int) error {

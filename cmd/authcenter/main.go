@@ -6,8 +6,15 @@
 //	authcenter add-subscriber --identity alice
 //	authcenter add-subscriber --count N [--prefix user --start 1] [--export-terminal-keys FILE]
 //	authcenter password --identity alice
-//	authcenter add-proxy-key --proxy sp1 [--kid 1]
+//	authcenter add-proxy-key --proxy sp1 [--kid 1] [--stage] [--admin URL]
+//	authcenter activate-proxy-key --proxy sp1 --kid 2 [--admin URL]
+//	authcenter remove-proxy-key --proxy sp1 --kid 1 [--admin URL]
 //	authcenter export-proxy-key --proxy sp1 --out sp1.keys --seal-key proxy-master.key
+//	authcenter export-proxy-key --proxy sp1 --admin URL
+//
+// The key commands open the store file themselves, which the running AC
+// locks; while it serves, give --admin with its admin API (serve
+// --admin-listen) and the AC does the work.
 package main
 
 import (
@@ -35,7 +42,8 @@ func main() {
 }
 
 const usage = `usage: authcenter <command> [flags]
-commands: serve, add-subscriber, password, add-proxy-key, export-proxy-key
+commands: serve, add-subscriber, password, add-proxy-key, activate-proxy-key,
+  remove-proxy-key, export-proxy-key
 run "authcenter <command> -h" for a command's flags`
 
 // run executes one subcommand and returns the exit code.
@@ -45,11 +53,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve":            serve,
-		"add-subscriber":   addSubscriber,
-		"password":         password,
-		"add-proxy-key":    addProxyKey,
-		"export-proxy-key": exportProxyKey,
+		"serve":              serve,
+		"add-subscriber":     addSubscriber,
+		"password":           password,
+		"add-proxy-key":      addProxyKey,
+		"activate-proxy-key": activateProxyKey,
+		"remove-proxy-key":   removeProxyKey,
+		"export-proxy-key":   exportProxyKey,
 	}
 	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(stdout, usage)
@@ -94,6 +104,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	realm := fs.String("realm", "sigproxy.test", "digest realm")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	maxVectors := fs.Int("max-vectors", authcenter.DefaultMaxVectors, "outstanding vectors kept")
+	adminListen := fs.String("admin-listen", "",
+		"TCP address of the key-administration API (empty: off; bind a management address)")
+	exportDir := fs.String("export-dir", ".", "directory the admin API writes proxy key files to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -116,6 +129,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "authcenter listening on %s\n", srv.Addr())
+	if *adminListen != "" {
+		admin, err := authcenter.NewAdmin(store, *exportDir, log.Named("admin"))
+		if err != nil {
+			return errors.Join(err, srv.Close())
+		}
+		if err := admin.Start(*adminListen); err != nil {
+			return errors.Join(err, srv.Close())
+		}
+		defer admin.Close()
+		fmt.Fprintf(stdout, "admin API listening on %s\n", admin.Addr())
+	}
 	<-ctx.Done()
 	return srv.Close()
 }
@@ -190,53 +214,5 @@ func password(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintln(stderr, "authcenter: the digest password below is a secret")
 	fmt.Fprintln(stdout, pw)
-	return nil
-}
-
-func addProxyKey(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, sf := newFlagSet("add-proxy-key", stderr)
-	proxy := fs.String("proxy", "", "proxy id (the user part of the proxy's Path URI)")
-	kid := fs.String("kid", "", "key id (default: highest numeric kid + 1)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *proxy == "" {
-		return errors.New("give --proxy")
-	}
-	store, err := sf.open()
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	got, err := authcenter.AddProxyKey(store, *proxy, *kid, nil)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "proxy %s: added kid %s (now current)\n", *proxy, got)
-	return nil
-}
-
-func exportProxyKey(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, sf := newFlagSet("export-proxy-key", stderr)
-	proxy := fs.String("proxy", "", "proxy id")
-	out := fs.String("out", "", "proxy key file to write (mode 0600)")
-	sealKey := fs.String("seal-key", "",
-		"the proxy's master key file sealing the output (created 0600 when missing)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *proxy == "" || *out == "" || *sealKey == "" {
-		return errors.New("give --proxy, --out and --seal-key")
-	}
-	store, err := sf.open()
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	n, err := authcenter.ExportProxyKeys(store, *proxy, *out, *sealKey)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %d key(s) of proxy %s to %s\n", n, *proxy, *out)
 	return nil
 }

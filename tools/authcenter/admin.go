@@ -112,6 +112,22 @@ func SubscriberPassword(store keystore.SubscriberStore, identity string) (string
 // kid used.
 func AddProxyKey(store keystore.SubscriberStore, proxyID, kid string,
 	rnd io.Reader) (string, error) {
+	return putProxyKey(store, store.AddProxyKey, proxyID, kid, rnd)
+}
+
+// StageProxyKey is AddProxyKey for a key that does not become current: the AC
+// keeps wrapping under the current key until SetCurrentProxyKey, so proxies
+// can load the new key first (rotation without failed registrations). A proxy
+// without any key gets it as current.
+func StageProxyKey(store keystore.SubscriberStore, proxyID, kid string,
+	rnd io.Reader) (string, error) {
+	return putProxyKey(store, store.StageProxyKey, proxyID, kid, rnd)
+}
+
+// putProxyKey generates a Ksp and stores it with put under kid, or under the
+// next numeric kid when kid is empty.
+func putProxyKey(store keystore.SubscriberStore, put func(proxyID, kid string, ksp []byte) error,
+	proxyID, kid string, rnd io.Reader) (string, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
@@ -126,7 +142,7 @@ func AddProxyKey(store keystore.SubscriberStore, proxyID, kid string,
 	if _, err := io.ReadFull(rnd, ksp); err != nil {
 		return "", fmt.Errorf("authcenter: generate Ksp: %w", err)
 	}
-	if err := store.AddProxyKey(proxyID, kid, ksp); err != nil {
+	if err := put(proxyID, kid, ksp); err != nil {
 		return "", err
 	}
 	return kid, nil

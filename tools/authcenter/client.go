@@ -148,15 +148,26 @@ func (c *Client) Success(ctx context.Context, identity, nonce string) error {
 }
 
 // post sends body as JSON, decodes a 200 answer into out when out is non-nil, and
-// returns the status. Error bodies are drained, not quoted: the status says which
-// API error it is, and no server text reaches the caller's logs.
+// returns the status.
 func (c *Client) post(ctx context.Context, path string, body, out any) (int, error) {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return 0, err
+	return c.do(ctx, http.MethodPost, path, body, out, http.StatusOK)
+}
+
+// do sends body (when non-nil) as JSON with method, decodes an answer of status
+// ok into out when out is non-nil, and returns the status. Error bodies are
+// drained, not quoted: the status says which API error it is, and no server text
+// reaches the caller's logs.
+func (c *Client) do(ctx context.Context, method, path string, body, out any, ok int) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(data)
 	}
 	url := strings.TrimRight(c.BaseURL, "/") + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(data))
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return 0, fmt.Errorf("authcenter: %w", err)
 	}
@@ -166,13 +177,13 @@ func (c *Client) post(ctx context.Context, path string, body, out any) (int, err
 		return 0, fmt.Errorf("authcenter: %w", err)
 	}
 	defer resp.Body.Close()
-	body2 := io.LimitReader(resp.Body, maxResponse)
-	if resp.StatusCode == http.StatusOK && out != nil {
-		if err := json.NewDecoder(body2).Decode(out); err != nil {
+	limited := io.LimitReader(resp.Body, maxResponse)
+	if resp.StatusCode == ok && out != nil {
+		if err := json.NewDecoder(limited).Decode(out); err != nil {
 			return 0, fmt.Errorf("%w: %s: %v", ErrUnexpectedStatus, path, err)
 		}
 	}
-	_, _ = io.Copy(io.Discard, body2) // let the connection be reused
+	_, _ = io.Copy(io.Discard, limited) // let the connection be reused
 	return resp.StatusCode, nil
 }
 
