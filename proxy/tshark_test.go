@@ -100,7 +100,10 @@ func tsharkLines(ctx context.Context, t *testing.T, tshark, path, filter string)
 
 // pcapOf wraps each message in IPv4 and UDP headers (127.0.0.1:5060 to
 // 127.0.0.1:5070) in a classic pcap file with raw-IP link type.
-func pcapOf(msgs [][]byte) []byte {
+func pcapOf(msgs [][]byte) []byte { return pcapOfPorts(msgs, 5060, 5070) }
+
+// pcapOfPorts is pcapOf between the UDP ports src and dst.
+func pcapOfPorts(msgs [][]byte, src, dst uint16) []byte {
 	var b []byte
 	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
 	b = binary.LittleEndian.AppendUint16(b, 2)
@@ -110,7 +113,7 @@ func pcapOf(msgs [][]byte) []byte {
 	b = binary.LittleEndian.AppendUint32(b, 65535)
 	b = binary.LittleEndian.AppendUint32(b, 101) // LINKTYPE_RAW
 	for i, m := range msgs {
-		pkt := ipUDP(m)
+		pkt := ipUDP(m, src, dst)
 		b = binary.LittleEndian.AppendUint32(b, uint32(1_700_000_000+i))
 		b = binary.LittleEndian.AppendUint32(b, 0)
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(pkt)))
@@ -120,7 +123,7 @@ func pcapOf(msgs [][]byte) []byte {
 	return b
 }
 
-func ipUDP(payload []byte) []byte {
+func ipUDP(payload []byte, src, dst uint16) []byte {
 	total := 20 + 8 + len(payload)
 	h := []byte{0x45, 0, byte(total >> 8), byte(total), 0, 0, 0x40, 0, 64, 17, 0, 0,
 		127, 0, 0, 1, 127, 0, 0, 1}
@@ -132,6 +135,7 @@ func ipUDP(payload []byte) []byte {
 		sum = sum&0xffff + sum>>16
 	}
 	binary.BigEndian.PutUint16(h[10:], ^uint16(sum))
-	udp := []byte{0x13, 0xc4, 0x13, 0xce, byte((8 + len(payload)) >> 8), byte(8 + len(payload)), 0, 0}
+	udp := []byte{byte(src >> 8), byte(src), byte(dst >> 8), byte(dst),
+		byte((8 + len(payload)) >> 8), byte(8 + len(payload)), 0, 0}
 	return append(append(h, udp...), payload...)
 }
