@@ -61,8 +61,8 @@ type Config struct {
 	// gateways go to. Required when H248Listen is set.
 	H248Softswitch netip.AddrPort
 	// H248TxnCapacity bounds open H.248 transactions from gateways; see
-	// DefaultH248TxnCapacity. Each source address may hold at most
-	// PendingPerSource of them.
+	// DefaultH248TxnCapacity. Each source address may hold at most an
+	// eighth of them.
 	H248TxnCapacity int
 	// Mechanisms lists the mechanisms the proxy supports, in the order it
 	// advertises them in a 494. Default: hmac-sha256, ascon128a-v12.

@@ -197,6 +197,10 @@ func (w *Worker) h248StripProxyCopy() Reason {
 // address holds it, for the deregistration.
 func (w *Worker) h248Store(p *pending, sk []byte) Reason {
 	hw := w.hw
+	mgs := w.h.h248.mgs
+	if !mgs.put(hw.mg, p.identity.bytes(), w.now+h248SessionTTL) {
+		return ReasonH248SessionFull
+	}
 	key := append(hw.sessKey[:0], h248SessionPrefix...)
 	key = append(key, p.identity.bytes()...)
 	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL}
@@ -204,17 +208,11 @@ func (w *Worker) h248Store(p *pending, sk []byte) Reason {
 	err := w.h.sessions.Put(key, &sess)
 	clear(sess.SK[:])
 	if err != nil {
-		return ReasonH248SessionFull
-	}
-	mg, ok := w.h248MG()
-	if ok && !w.h.h248.mgs.put(mg, p.identity.bytes(), w.now+h248SessionTTL) {
+		mgs.take(hw.mg, nil)
 		return ReasonH248SessionFull
 	}
 	return ReasonNone
 }
-
-// h248MG is set by h248FromMGC: the gateway the message goes to.
-func (w *Worker) h248MG() (netip.AddrPort, bool) { return w.hw.mg, w.hw.mg.IsValid() }
 
 // mgTable remembers which identity each registered gateway address holds a
 // session key for, so that a ServiceChange Forced or Graceful, which names
