@@ -52,17 +52,7 @@ func TestWiresharkDecodesH248(t *testing.T) {
 	run := func(args ...string) []string {
 		t.Helper()
 		args = append([]string{"-n", "-r", path, "-d", "udp.port==2944,megaco"}, args...)
-		out, err := exec.CommandContext(ctx, tshark, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tshark %v: %v\n%s", args, err, out)
-		}
-		var lines []string
-		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if l != "" && !strings.Contains(l, "Running as user") {
-				lines = append(lines, l)
-			}
-		}
-		return lines
+		return tsharkRun(ctx, t, tshark, args...)
 	}
 	ids := run("-Y", "megaco", "-T", "fields", "-e", "megaco.transid", "-e", "megaco.mId")
 	if len(ids) != len(msgs)-1 {

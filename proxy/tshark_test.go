@@ -85,9 +85,16 @@ func emittedMessages(t *testing.T) [][]byte {
 
 func tsharkLines(ctx context.Context, t *testing.T, tshark, path, filter string) []string {
 	t.Helper()
-	out, err := exec.CommandContext(ctx, tshark, "-n", "-r", path, "-Y", filter).CombinedOutput()
+	return tsharkRun(ctx, t, tshark, "-n", "-r", path, "-Y", filter)
+}
+
+// tsharkRun runs tshark with args and returns its output lines, without
+// the warning it prints when run as root.
+func tsharkRun(ctx context.Context, t *testing.T, tshark string, args ...string) []string {
+	t.Helper()
+	out, err := exec.CommandContext(ctx, tshark, args...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("tshark -Y %q: %v\n%s", filter, err, out)
+		t.Fatalf("tshark %q: %v\n%s", args, err, out)
 	}
 	var lines []string
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
