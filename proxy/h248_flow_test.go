@@ -730,3 +730,42 @@ func TestH248GatewayCannotNameProxy(t *testing.T) {
 		t.Fatalf("the gateway's X-SKDPX passed:\n%s", out)
 	}
 }
+
+// TestH248BadOffers answers 402 to offers the proxy cannot keep: no
+// identity, an empty entry, too many entries, a repeated X-SKDOF.
+func TestH248BadOffers(t *testing.T) {
+	wd := newStepWorld(t)
+	many := strings.Repeat("hmac-sha256;q=0.1, ", 16) + "hmac-sha256"
+	for i, extra := range []string{
+		fmt.Sprintf(", X-SKDOF = %q", testOffer),
+		fmt.Sprintf(", X-SKDID = \"mg1\", X-SKDOF = %q", testOffer+","),
+		fmt.Sprintf(", X-SKDID = \"mg1\", X-SKDOF = %q", many),
+		fmt.Sprintf(", X-SKDID = \"mg1\", X-SKDOF = %q, X-SKDOF = %q", testOffer, testOffer),
+		fmt.Sprintf(", X-SKDID = %q, X-SKDOF = %q", strings.Repeat("m", 129), testOffer),
+	} {
+		id := uint32(40 + i)
+		_, m := wd.expect("mg1", serviceChange(id, "Restart", extra), "mg1")
+		if text := errorReply(t, m, id, 402); !strings.Contains(text, "bad offer") {
+			t.Errorf("case %d: text %q", i, text)
+		}
+	}
+	if n := wd.net.handler().Stats().Reasons[ReasonH248BadOffer.String()]; n != 5 {
+		t.Errorf("bad offers counted %d, want 5", n)
+	}
+}
+
+// TestH248ChallengeUnrecordable fails closed when the challenge's nonce
+// cannot be kept: the gateway's ServiceChange gets Error 500.
+func TestH248ChallengeUnrecordable(t *testing.T) {
+	wd := newStepWorld(t)
+	_, fwd := wd.expect("mg1", regServiceChange(10, testOffer), "mgc")
+	id := txnIDs(fwd, h248.TokTransaction)[0]
+	long := strings.Replace(challengeModify(id, 90001), testNonce, strings.Repeat("n", 129), 1)
+	out, m := wd.expect("mgc", long, "mg1")
+	if text := errorReply(t, m, 10, 500); !strings.Contains(text, "challenge") {
+		t.Errorf("text %q", text)
+	}
+	if strings.Contains(out, "skd/") {
+		t.Errorf("the challenge reached the gateway:\n%s", out)
+	}
+}
