@@ -1,6 +1,9 @@
 package sip
 
-import "math/bits"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // ListIter walks the comma-separated elements of every header line with one
 // ID, in message order (RFC 3261 §7.3.1), respecting quoted strings (with
@@ -102,8 +105,8 @@ func scanTo(b []byte, i int, semi bool) int {
 }
 
 // skipPlain returns the index of the first ',', '"', '<' (and, with semi,
-// ';') at or after i, reading eight bytes at a time; within the last seven
-// bytes of b it returns i and leaves the bytes to the caller.
+// ';') at or after i, or len(b), reading eight bytes at a time and the
+// last seven one by one.
 func skipPlain(b []byte, i int, semi bool) int {
 	const (
 		commas = ',' * ones
@@ -121,15 +124,21 @@ func skipPlain(b []byte, i int, semi bool) int {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == ',' || c == '"' || c == '<' || semi && c == ';' {
+			return i
+		}
+	}
 	return i
 }
 
 // indexByteFrom returns the index of the first c at or after i, or -1.
 func indexByteFrom(b []byte, i int, c byte) int {
-	for ; i < len(b); i++ {
-		if b[i] == c {
-			return i
-		}
+	if i >= len(b) {
+		return -1
+	}
+	if k := bytes.IndexByte(b[i:], c); k >= 0 {
+		return i + k
 	}
 	return -1
 }

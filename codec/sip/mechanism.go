@@ -21,27 +21,22 @@ type Mechanism struct {
 // with Name, Params and Raw filled and Q = -1, so the element still counts
 // as offered (docs/PROTOCOL.md §2). It does not allocate.
 func ParseMechanism(elem []byte) (Mechanism, error) {
+	// The result is built once, at the return: a Mechanism filled field
+	// by field is copied through memory.
 	b := trimLWS(elem)
-	mech := Mechanism{Raw: b, Q: -1}
 	i := skipClass(b, 0, cToken)
-	mech.Name = b[:i]
 	if i == 0 {
 		return Mechanism{Raw: b, Q: -1}, ErrBadMechanism
 	}
 	j := skipLWS(b, i)
 	if j == len(b) {
-		return mech, nil
+		return Mechanism{Name: b[:i], Raw: b, Q: -1}, nil
 	}
 	if b[j] != ';' {
 		return Mechanism{Raw: b, Q: -1}, ErrBadMechanism
 	}
-	mech.Params = b[j:]
 	q, err := mechParams(b, j)
-	if err != nil {
-		return mech, err
-	}
-	mech.Q = q
-	return mech, nil
+	return Mechanism{Name: b[:i], Params: b[j:], Raw: b, Q: q}, err
 }
 
 // mechParams checks the parameters from the ';' at b[i] and returns the q
