@@ -178,6 +178,11 @@ func (w *Worker) h248FromMG(src netip.AddrPort, out []byte) ([]byte, netip.AddrP
 
 // h248Request runs the registration checks of one gateway Transaction and
 // gives it its proxy id.
+//
+// Limitation: only commands on ROOT take part in registration (§11.2,
+// §11.4); skd values on other terminations are relayed as they are. The
+// per-source share counts by IP address, so gateways behind one NAT address
+// share it, as SIP terminals do.
 func (w *Worker) h248Request(src netip.AddrPort, tx h248.Node) outcome {
 	st := w.h.h248
 	key := txnKey{mg: src, id: tx.ID()}

@@ -218,6 +218,10 @@ func (w *Worker) h248Store(p *pending, sk []byte) Reason {
 // session key for, so that a ServiceChange Forced or Graceful, which names
 // no identity, can end it. Bounded by the session capacity; entries expire
 // with the session.
+//
+// Limitation: it is keyed by the gateway's address and port; a gateway that
+// comes back from another address (NAT rebinding) cannot end its old
+// session by ServiceChange, which then lives out its 3600 s.
 type mgTable struct {
 	mu       sync.Mutex
 	m        map[netip.AddrPort]*mgReg

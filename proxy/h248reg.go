@@ -242,6 +242,11 @@ type mgcReply struct {
 // h248FromMGC routes an MGC message to the gateway whose transactions its
 // Replies and Pendings answer, restoring the gateway's ids (§11.6), and runs
 // the registration steps the Replies call for (§11.3, §11.5, §11.7).
+//
+// Limitation: a message from the MGC without a Reply or Pending (a command
+// the MGC starts, a TransactionResponseAck) names no gateway and is dropped
+// as h248-unroutable; carrying calls the MGC starts would need a socket per
+// gateway on the MGC side.
 func (w *Worker) h248FromMGC(out []byte) ([]byte, netip.AddrPort, bool) {
 	hw := w.hw
 	var mg netip.AddrPort

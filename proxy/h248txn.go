@@ -20,6 +20,9 @@ const (
 	// last seen (request, retransmission, Pending or Reply): RFC 3525 §8.2.3
 	// has the sender retransmit for up to about 30 s (LONG-TIMER), so a
 	// retransmitted request or Reply inside that window still finds its id.
+	//
+	// Limitation: an MGC that answers later than txnTTL without sending
+	// Pending in between finds no route for its Reply (h248-unroutable).
 	txnTTL = 32e9
 	// txnSourceShare is the part of the table one source address may hold
 	// (1/8): a gateway carrying calls has many transactions open, yet one
