@@ -9,7 +9,7 @@ PKGS      ?= ./...
 # compares the SIP codec with sipgo, which stays out of the product's go.mod.
 MODULES   ?= . bench/sipcompare
 
-.PHONY: all build demo test test-race vet deps sipp fuzz soak bench bench-compare bench-system clean
+.PHONY: all build demo test test-race vet deps sipp fuzz soak bench bench-compare bench-megaco bench-system clean
 
 all: build
 
@@ -79,6 +79,11 @@ bench-compare:
 	if command -v benchstat >/dev/null; then benchstat -col /parser $$out; \
 	else echo "benchstat not installed: go install golang.org/x/perf/cmd/benchstat@latest"; fi; \
 	rm -f $$out
+
+# codec/h248 beside Erlang/OTP's megaco text decoder on the same messages
+# (needs Debian's erlang-megaco; skipped with a message when missing).
+bench-megaco:
+	COUNT=$(COUNT) bench/megaco/run
 
 # The system benchmark on loopback: UDP relay floor, Kamailio, sigproxy plain
 # and with key distribution, then the scaling runs (bench/README.md). Not in CI.

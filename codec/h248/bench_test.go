@@ -2,48 +2,32 @@ package h248
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
-// benchServiceChange is a MG's registration: a ServiceChange Restart on ROOT
-// as in RFC 3525 A.1 step 1, with Version, Reason and a TimeStamp.
-var benchServiceChange = []byte(`MEGACO/1 [192.0.2.10]:2944
-Transaction = 7001 {
-	Context = - {
-		ServiceChange = ROOT {
-			Services {
-				Method = Restart,
-				ServiceChangeAddress = 2944,
-				Profile = ResGW/1,
-				Version = 1,
-				Reason = "901 Cold Boot",
-				20240301T10000000
-			}
-		}
-	}
-}
-`)
+// The benchmark messages live in testdata/bench so that other decoders
+// (bench/megaco runs Erlang/OTP's) can be measured on the same bytes:
+//   - servicechange.txt: a MG's registration, a ServiceChange Restart on ROOT
+//     as in RFC 3525 A.1 step 1, with Version, Reason and a TimeStamp;
+//   - modify.txt: a controller's Modify carrying a handful of properties in
+//     LocalControl (two of a project package), events and a signal;
+//   - modify-keys.txt: the registration success of PROTOCOL.md §11.5, a
+//     Reply and a Modify with both wrapped session keys.
+var (
+	benchServiceChange = readBench("servicechange.txt")
+	benchModify        = readBench("modify.txt")
+	benchModifyKeys    = readBench("modify-keys.txt")
+)
 
-// benchModify is a controller's Modify carrying a handful of properties in
-// LocalControl (two of a project package), events and a signal.
-var benchModify = []byte(`MEGACO/1 [192.0.2.1]:2944
-Transaction = 7002 {
-	Context = 2000 {
-		Modify = A4444 {
-			Media { Stream = 1 { LocalControl {
-				Mode = SendReceive,
-				tdmc/gain = 2,
-				tdmc/ec = on,
-				nt/jit = 40,
-				skd/kw = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq8",
-				skd/kid = 1
-			} } },
-			Events = 2223 { al/on, dd/ce { DigitMap = Dialplan0 } },
-			Signals { cg/rt }
-		}
+func readBench(name string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", "bench", name))
+	if err != nil {
+		panic(err) // the files are part of the package's test data
 	}
+	return b
 }
-`)
 
 func benchParse(b *testing.B, msg []byte) {
 	m := new(Message)
@@ -61,6 +45,9 @@ func BenchmarkParseServiceChange(b *testing.B) { benchParse(b, benchServiceChang
 
 // BenchmarkParseModify parses the Modify with six properties.
 func BenchmarkParseModify(b *testing.B) { benchParse(b, benchModify) }
+
+// BenchmarkParseModifyKeys parses the registration success with wrapped keys.
+func BenchmarkParseModifyKeys(b *testing.B) { benchParse(b, benchModifyKeys) }
 
 // BenchmarkParseSDP parses RFC 3525 A.1 step 13, a Reply with SDP.
 func BenchmarkParseSDP(b *testing.B) {
