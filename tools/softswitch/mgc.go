@@ -1,7 +1,6 @@
 package softswitch
 
 import (
-	"errors"
 	"net"
 	"strconv"
 	"sync"
@@ -69,7 +68,7 @@ func (s *Server) startMGC() error {
 	s.mid = "[" + la.IP.String() + "]:" + strconv.Itoa(la.Port)
 	s.log.Info("mgc listening", zap.Stringer("addr", la))
 	s.wg.Add(1)
-	go s.mgcReadLoop()
+	go s.readLoop(s.h248conn, h248.MaxMessageSize, s.handleH248)
 	return nil
 }
 
@@ -80,29 +79,6 @@ func (s *Server) H248Addr() *net.UDPAddr {
 		return nil
 	}
 	return s.h248conn.LocalAddr().(*net.UDPAddr)
-}
-
-// mgcReadLoop reads H.248 datagrams until the socket closes.
-func (s *Server) mgcReadLoop() {
-	defer s.wg.Done()
-	buf := make([]byte, h248.MaxMessageSize)
-	for {
-		n, src, err := s.h248conn.ReadFromUDP(buf)
-		if err != nil {
-			if s.closed.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			s.log.Warn("mgc read failed", zap.Error(err))
-			continue
-		}
-		pkt := append([]byte(nil), buf[:n]...)
-		s.slots <- struct{}{}
-		s.wg.Add(1)
-		go func() {
-			defer func() { <-s.slots; s.wg.Done() }()
-			s.handleH248(pkt, src)
-		}()
-	}
 }
 
 // handleH248 answers every Transaction of one message; Replies, Pendings and

@@ -120,8 +120,28 @@ func TestMGTamperedAuthentication(t *testing.T) {
 	}
 }
 
+// TestMGRetransmission drops the MGC's first answer to each of the gateway's
+// requests: the gateway retransmits, the MGC answers from its transaction cache (no
+// second challenge, no second AC call) and the registration ends secured.
+func TestMGRetransmission(t *testing.T) {
+	e := newMGCEnv(t)
+	kc := e.ac.addSubscriber(t, "mg-r")
+	relay := startTamperRelay(t, e.srv.H248Addr(), "drop")
+	rep := registerMG(t, e, "mg-r", kc, []string{"ascon128a-v12"}, relay)
+	if !rep.Secured() || rep.Retransmissions != 2 {
+		t.Fatalf("outcome %q secured %v after %d retransmissions, want secured after 2\n%s",
+			rep.Outcome, rep.Secured(), rep.Retransmissions, strings.Join(rep.Steps, "\n"))
+	}
+	st := e.srv.Stats()
+	if st.H248Retransmissions != 2 || st.H248Challenged != 1 || st.H248KeysDistributed != 1 {
+		t.Errorf("MGC: %d retransmissions, %d challenges, %d keys; want 2, 1, 1",
+			st.H248Retransmissions, st.H248Challenged, st.H248KeysDistributed)
+	}
+}
+
 // startTamperRelay forwards datagrams between one gateway and the MGC, changing the
-// named part of any message that carries an authentication header.
+// named part of any message that carries an authentication header; field "drop"
+// drops the first MGC message answering each gateway transaction instead.
 func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr {
 	t.Helper()
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -132,6 +152,7 @@ func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr
 	go func() {
 		buf := make([]byte, h248.MaxMessageSize)
 		var mg *net.UDPAddr
+		dropped := map[string]bool{}
 		for {
 			n, src, err := conn.ReadFromUDP(buf)
 			if err != nil {
@@ -141,6 +162,10 @@ func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr
 			dst := mgc
 			if src.Port == mgc.Port {
 				dst, pkt = mg, tamper(pkt, field)
+				if field == "drop" && !dropped[replyLine(pkt)] {
+					dropped[replyLine(pkt)] = true
+					continue
+				}
 			} else {
 				mg = src
 			}
@@ -152,10 +177,17 @@ func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr
 	return conn.LocalAddr().(*net.UDPAddr)
 }
 
+// replyLine returns the "Reply = N" line of an MGC message.
+func replyLine(pkt []byte) string {
+	_, rest, _ := strings.Cut(string(pkt), "Reply = ")
+	id, _, _ := strings.Cut(rest, " ")
+	return id
+}
+
 // tamper changes one character of the authentication header's AuthData or SPI, or
 // of the skd/term blob.
 func tamper(pkt []byte, field string) []byte {
-	if !bytes.HasPrefix(pkt, []byte("AU=")) {
+	if field == "drop" || !bytes.HasPrefix(pkt, []byte("AU=")) {
 		return pkt
 	}
 	var i int

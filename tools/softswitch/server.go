@@ -109,7 +109,7 @@ func (s *Server) Start() error {
 	s.log.Info("softswitch listening", zap.Stringer("addr", s.conn.LocalAddr()),
 		zap.String("realm", s.cfg.Realm), zap.Strings("digest", s.cfg.algs))
 	s.wg.Add(1)
-	go s.readLoop()
+	go s.readLoop(s.conn, sip.MaxMessageSize, s.handle)
 	if err := s.startMGC(); err != nil {
 		s.closed.Store(true)
 		_ = s.conn.Close()
@@ -143,35 +143,36 @@ func (s *Server) Close() error {
 	return err
 }
 
-// readLoop reads datagrams until the socket closes and hands each to a handler
-// goroutine, at most MaxInFlight at a time.
-func (s *Server) readLoop() {
+// readLoop reads datagrams of at most size bytes from conn until it closes and hands
+// each to handle on a goroutine of its own, at most MaxInFlight at a time over both
+// sockets.
+func (s *Server) readLoop(conn *net.UDPConn, size int, handle func([]byte, *net.UDPAddr)) {
 	defer s.wg.Done()
-	buf := make([]byte, sip.MaxMessageSize)
+	buf := make([]byte, size)
 	for {
-		n, src, err := s.conn.ReadFromUDP(buf)
+		n, src, err := conn.ReadFromUDP(buf)
 		if err != nil {
 			if s.closed.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			s.log.Warn("read failed", zap.Error(err))
+			s.log.Warn("read failed", zap.Stringer("local", conn.LocalAddr()), zap.Error(err))
 			continue
-		}
-		if len(bytes.TrimSpace(buf[:n])) == 0 {
-			continue // RFC 5626 keep-alive
 		}
 		pkt := append([]byte(nil), buf[:n]...)
 		s.slots <- struct{}{}
 		s.wg.Add(1)
 		go func() {
 			defer func() { <-s.slots; s.wg.Done() }()
-			s.handle(pkt, src)
+			handle(pkt, src)
 		}()
 	}
 }
 
 // handle parses one datagram and answers it.
 func (s *Server) handle(pkt []byte, src *net.UDPAddr) {
+	if len(bytes.TrimSpace(pkt)) == 0 {
+		return // RFC 5626 keep-alive
+	}
 	var msg sip.Message
 	if err := msg.Parse(pkt); err != nil {
 		s.stats.malformed.Add(1)
