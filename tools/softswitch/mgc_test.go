@@ -279,8 +279,8 @@ func TestMGProxyMode(t *testing.T) {
 		!strings.Contains(ch, "Events = 1 { skd/auth }") {
 		t.Fatalf("challenge:\n%s", ch)
 	}
-	c.exchangeNone(fmt.Sprintf("MEGACO/1 [127.0.0.1]:40010\nReply = %s { Context = - { Modify = ROOT } }\n",
-		txnOf(t, ch)))
+	c.exchangeNone(fmt.Sprintf("MEGACO/1 [127.0.0.1]:40010\n"+
+		"Reply = %s { Context = - { Modify = ROOT } }\n", txnOf(t, ch)))
 	ha1, _ := skd.HA1(AlgSHA256, "gw1", testRealm, skd.DigestPassword(kc))
 	resp, _ := skd.DigestResponse(AlgSHA256, ha1, nonce, "Notify", "megaco:gw1", "", "", "")
 	ok := c.exchange(fmt.Sprintf(testNotify, 7002, "gw1", nonce, resp, ""))
@@ -297,7 +297,8 @@ func TestMGProxyMode(t *testing.T) {
 		t.Fatalf("proxy copy does not open: %v", err)
 	}
 	// A second Notify with the same nonce is a new transaction: the nonce is spent.
-	if again := c.exchange(fmt.Sprintf(testNotify, 7003, "gw1", nonce, resp, "")); !strings.Contains(again, "Error = 402") {
+	again := c.exchange(fmt.Sprintf(testNotify, 7003, "gw1", nonce, resp, ""))
+	if !strings.Contains(again, "Error = 402") {
 		t.Fatalf("replayed nonce accepted:\n%s", again)
 	}
 	if st := e.srv.Stats(); st.H248Retransmissions != 1 || st.H248Challenged != 1 ||
@@ -340,9 +341,11 @@ func TestMGCRefusals(t *testing.T) {
 			` Notify = ROOT { ObservedEvents = 1 { skd/auth { id = "gw2" } } } } }`, "Error = 400"},
 		{"other command", "MEGACO/1 [127.0.0.1]:40010\nTransaction = 6 { Context = - {" +
 			" Add = ROOT { } } }", "Error = 501"},
-		{"plain restart", fmt.Sprintf(testSC, 7, "gw2", ""), "Reply = 7 { Context = - { ServiceChange = ROOT } }"},
-		{"graceful", "MEGACO/1 [127.0.0.1]:40010\nTransaction = 8 { Context = - { ServiceChange = ROOT {" +
-			` Services { Method = Graceful, X-SKDID = "gw2" } } } }`, "Reply = 8 {"},
+		{"plain restart", fmt.Sprintf(testSC, 7, "gw2", ""),
+			"Reply = 7 { Context = - { ServiceChange = ROOT } }"},
+		{"graceful", "MEGACO/1 [127.0.0.1]:40010\nTransaction = 8 { Context = - {" +
+			` ServiceChange = ROOT { Services { Method = Graceful, X-SKDID = "gw2" } } } }`,
+			"Reply = 8 {"},
 	}
 	for _, tc := range cases {
 		if got := c.exchange(tc.msg); !strings.Contains(got, tc.want) {

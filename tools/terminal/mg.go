@@ -140,6 +140,9 @@ func (t *Terminal) readMGChallenge(in *mgcMsg, sc uint32, rc *recorder) (ch *cha
 // ServiceChange is a refused agreement (nothing acceptable offered, or the AC does
 // not know the gateway), 402 to the Notify a refused digest; anything else fails
 // with the code and text.
+//
+// Limitation: H.248 has one code, 402, for a refused agreement and an unknown
+// gateway at the ServiceChange; both report OutcomeRefused, the Steps keep the text.
 func (t *Terminal) mgFailure(r *mgcReply, notify bool, rc *recorder) error {
 	rc.rep.Status = int(r.errCode)
 	text := r.errText
