@@ -402,3 +402,20 @@ func TestMGCMessagesParse(t *testing.T) {
 		t.Error("a value with a quote was written")
 	}
 }
+
+// TestMGCGatewayTableBounded: with room for one gateway, a second one gets Error 503
+// while the first may register again.
+func TestMGCGatewayTableBounded(t *testing.T) {
+	e := newEnv(t, Config{H248Listen: "127.0.0.1:0", MaxBindings: 1})
+	c := &mgcConn{t: t, conn: e.conn, to: e.srv.H248Addr()}
+	for i, tc := range []struct{ id, want string }{
+		{"gw-a", "ServiceChange = ROOT"}, {"gw-b", "Error = 503"}, {"gw-a", "ServiceChange = ROOT"},
+	} {
+		if got := c.exchange(fmt.Sprintf(testSC, 100+i, tc.id, "")); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: want %q in\n%s", tc.id, tc.want, got)
+		}
+	}
+	if st := e.srv.Stats(); st.Gateways != 1 || st.H248Unavailable != 1 {
+		t.Errorf("%d gateways, %d unavailable; want 1 and 1", st.Gateways, st.H248Unavailable)
+	}
+}
