@@ -24,7 +24,9 @@ func TestParseGood(t *testing.T) {
 			if p.ProxyID != "sp1" || p.Listen != netip.MustParseAddrPort("127.0.0.1:5060") ||
 				p.PendingCapacity != proxy.DefaultPendingCapacity ||
 				p.PendingTTL != proxy.DefaultPendingTTL || p.EventLoops != 1 ||
-				s.StatsInterval != time.Minute || s.AdminListen.IsValid() || s.Pprof {
+				s.StatsInterval != time.Minute || s.AdminListen.IsValid() || s.Pprof ||
+				p.H248Listen != netip.MustParseAddrPort("0.0.0.0:2944") ||
+				p.H248TxnCapacity != proxy.DefaultH248TxnCapacity {
 				t.Errorf("defaults: %+v", s)
 			}
 		}},
@@ -59,9 +61,27 @@ event_loops = 256`, func(t *testing.T, s Settings) {
 				t.Errorf("limits: %+v", p)
 			}
 		}},
+		{"h248 off leaves its softswitch unused", `
+h248_listen = ""
+h248_softswitch = ""`, func(t *testing.T, s Settings) {
+			if s.Proxy.H248Listen.IsValid() || s.Proxy.H248Softswitch.IsValid() {
+				t.Errorf("h248 on: %+v", s.Proxy)
+			}
+		}},
+		{"short listen forms", `
+listen = ":5060"
+advertise = "192.0.2.1:5060"
+h248_listen = ":2944"`, func(t *testing.T, s Settings) {
+			if s.Proxy.Listen.String() != "0.0.0.0:5060" ||
+				s.Proxy.H248Listen.String() != "0.0.0.0:2944" {
+				t.Errorf("listen: %v, h248: %v", s.Proxy.Listen, s.Proxy.H248Listen)
+			}
+		}},
 		{"h248, console logs, stats off, pprof on loopback", `
-h248_listen = "0.0.0.0:2944"
+h248_listen = "[::]:2944"
 h248_softswitch = "192.0.2.9:2944"
+[limits]
+h248_txn_capacity = 8
 [log]
 level = "debug"
 format = "console"
@@ -69,7 +89,8 @@ stats_interval = "0s"
 [admin]
 listen = "[::1]:9464"
 pprof = true`, func(t *testing.T, s Settings) {
-			if s.H248Listen.Port() != 2944 || s.H248Softswitch.Port() != 2944 ||
+			if s.Proxy.H248Listen.Port() != 2944 || s.Proxy.H248Softswitch.Port() != 2944 ||
+				s.Proxy.H248TxnCapacity != 8 ||
 				s.LogLevel.String() != "debug" || s.LogFormat != "console" ||
 				s.StatsInterval != 0 || !s.Pprof || s.AdminListen.Port() != 9464 {
 				t.Errorf("settings: %+v", s)
@@ -124,7 +145,10 @@ func TestParseBad(t *testing.T) {
 			"limits.event_loops: must be 1..256, got 0"},
 		{"host name instead of an address", `listen = "localhost:5060"`, ErrInvalidValue,
 			`config: listen: must be an IP address and port like 192.0.2.1:5060 or ` +
-				`[2001:db8::1]:5060, got "localhost:5060"`},
+				`[2001:db8::1]:5060 (":5060" is 0.0.0.0:5060), got "localhost:5060"`},
+		{"short form for a peer", `softswitch = ":5070"`, ErrInvalidValue,
+			`softswitch: must be an IP address and port like 192.0.2.1:5060 or ` +
+				`[2001:db8::1]:5060, got ":5070"`},
 		{"wildcard softswitch", `softswitch = "0.0.0.0:5070"`, ErrInvalidValue,
 			`softswitch: must be an IP address and port like 192.0.2.1:5060 or ` +
 				`[2001:db8::1]:5060, not a wildcard address, got "0.0.0.0:5070"`},
@@ -134,10 +158,15 @@ func TestParseBad(t *testing.T) {
 		{"empty softswitch", `softswitch = ""`, ErrInvalidValue, `softswitch: must be`},
 		{"wildcard listen without advertise", `listen = "[::]:5060"`, ErrInvalidValue,
 			`config: advertise: must be set when listen is a wildcard address`},
-		{"h248 listen without softswitch", `h248_listen = "0.0.0.0:2944"`, ErrInvalidValue,
-			`h248_softswitch: must be set together with h248_listen (both or neither), got ""`},
-		{"h248 softswitch without listen", `h248_softswitch = "192.0.2.9:2944"`,
-			ErrInvalidValue, `h248_softswitch: must be set together with h248_listen`},
+		{"h248 listen without softswitch", `h248_softswitch = ""`, ErrInvalidValue,
+			`h248_softswitch: must be set when h248_listen is set (empty h248_listen: ` +
+				`H.248 off), got ""`},
+		{"h248 off, softswitch malformed", "h248_listen = \"\"\nh248_softswitch = \"x\"",
+			ErrInvalidValue, `h248_softswitch: must be an IP address`},
+		{"h248 on the SIP address", `h248_listen = "127.0.0.1:5060"`, ErrInvalidValue,
+			`h248_listen: must be an address other than listen's, got "127.0.0.1:5060"`},
+		{"h248 transaction table too small", "[limits]\nh248_txn_capacity = 7",
+			ErrInvalidValue, "limits.h248_txn_capacity: must be 8..10000000, got 7"},
 		{"no mechanism", `mechanisms = []`, ErrInvalidValue,
 			"mechanisms: must be 1..8 distinct names from hmac-sha256, ascon128a-v12, " +
 				"got 0 names"},

@@ -51,6 +51,7 @@ type Limits struct {
 	PendingCapacity  int    `toml:"pending_capacity"`
 	PendingPerSource int    `toml:"pending_per_source"`
 	SessionCapacity  int    `toml:"session_capacity"`
+	H248TxnCapacity  int    `toml:"h248_txn_capacity"`
 	PendingTTL       string `toml:"pending_ttl"`
 	SocketBuffer     int    `toml:"socket_buffer"`
 	EventLoops       int    `toml:"event_loops"`
@@ -74,15 +75,18 @@ type Admin struct {
 // keeps this value.
 func Default() *File {
 	return &File{
-		ProxyID:    "sp1",
-		Listen:     "127.0.0.1:5060",
-		Softswitch: "127.0.0.1:5070",
-		Mechanisms: []string{"hmac-sha256", "ascon128a-v12"},
-		Keys:       Keys{ProxyKeyFile: "sp1.keys", MasterKeyFile: "proxy-master.key"},
+		ProxyID:        "sp1",
+		Listen:         "127.0.0.1:5060",
+		Softswitch:     "127.0.0.1:5070",
+		H248Listen:     "0.0.0.0:2944",
+		H248Softswitch: "127.0.0.1:2945",
+		Mechanisms:     []string{"hmac-sha256", "ascon128a-v12"},
+		Keys:           Keys{ProxyKeyFile: "sp1.keys", MasterKeyFile: "proxy-master.key"},
 		Limits: Limits{
 			PendingCapacity:  proxy.DefaultPendingCapacity,
 			PendingPerSource: proxy.DefaultPendingPerSource,
 			SessionCapacity:  proxy.DefaultSessionCapacity,
+			H248TxnCapacity:  proxy.DefaultH248TxnCapacity,
 			PendingTTL:       proxy.DefaultPendingTTL.String(),
 			SocketBuffer:     proxy.DefaultSocketBuffer,
 			EventLoops:       1,

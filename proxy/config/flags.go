@@ -34,6 +34,8 @@ var flagKeys = []flagKey{
 		setInt(func(f *File) *int { return &f.Limits.PendingPerSource })},
 	{"session-capacity", "limits.session_capacity",
 		setInt(func(f *File) *int { return &f.Limits.SessionCapacity })},
+	{"h248-txn-capacity", "limits.h248_txn_capacity",
+		setInt(func(f *File) *int { return &f.Limits.H248TxnCapacity })},
 	{"pending-ttl", "limits.pending_ttl",
 		setString(func(f *File) *string { return &f.Limits.PendingTTL })},
 	{"socket-buffer", "limits.socket_buffer",

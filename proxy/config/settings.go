@@ -34,11 +34,9 @@ const (
 // the logger and the admin server.
 type Settings struct {
 	// Proxy has every proxy.Config field the file sets; Keyring and Logger
-	// are left nil (see File.ProxyConfig).
+	// are left nil (see File.ProxyConfig). H248Listen is zero when H.248 is
+	// off.
 	Proxy proxy.Config
-	// H248Listen and H248Softswitch are the H.248 addresses; both are zero
-	// when H.248 is off.
-	H248Listen, H248Softswitch netip.AddrPort
 	// ProxyKeyFile and MasterKeyFile locate the sealed proxy keys.
 	ProxyKeyFile, MasterKeyFile string
 	// LogLevel and LogFormat ("json" or "console") configure the logger.
@@ -66,12 +64,7 @@ func (f *File) Settings() (Settings, error) {
 		c.bad("advertise", "set when listen is a wildcard address (Via and Path need a "+
 			"reachable address)", quote(f.Advertise))
 	}
-	s.H248Listen = c.addr("h248_listen", f.H248Listen, optional|listenAddr)
-	s.H248Softswitch = c.addr("h248_softswitch", f.H248Softswitch, optional|peerAddr)
-	if (f.H248Listen == "") != (f.H248Softswitch == "") {
-		c.bad("h248_softswitch", "set together with h248_listen (both or neither)",
-			quote(f.H248Softswitch))
-	}
+	c.h248(p, f)
 	p.Mechanisms = c.mechanisms("mechanisms", f.Mechanisms)
 	s.ProxyKeyFile = c.path("keys.proxy_key_file", f.Keys.ProxyKeyFile)
 	s.MasterKeyFile = c.path("keys.master_key_file", f.Keys.MasterKeyFile)
@@ -137,15 +130,40 @@ func (c *checker) bad(key, want, got string) {
 	c.errs = append(c.errs, &ValueError{Key: key, Want: want, Got: got})
 }
 
+// h248 checks the H.248 addresses: an empty h248_listen turns H.248 off and
+// leaves h248_softswitch unused.
+func (c *checker) h248(p *proxy.Config, f *File) {
+	p.H248Listen = c.addr("h248_listen", f.H248Listen, optional|listenAddr)
+	if f.H248Listen == "" {
+		c.addr("h248_softswitch", f.H248Softswitch, optional|peerAddr) // form only
+		return
+	}
+	p.H248Softswitch = c.addr("h248_softswitch", f.H248Softswitch, optional|peerAddr)
+	if f.H248Softswitch == "" {
+		c.bad("h248_softswitch", "set when h248_listen is set (empty h248_listen: H.248 off)",
+			quote(f.H248Softswitch))
+	}
+	if p.H248Listen.IsValid() && p.H248Listen == p.Listen && p.Listen.Port() != 0 {
+		c.bad("h248_listen", "an address other than listen's", quote(f.H248Listen))
+	}
+}
+
 func (c *checker) addr(key, v string, kind addrKind) netip.AddrPort {
 	if v == "" && kind&optional != 0 {
 		return netip.AddrPort{}
 	}
 	want := "an IP address and port like 192.0.2.1:5060 or [2001:db8::1]:5060"
+	if kind&peerAddr == 0 {
+		want += " (\":5060\" is 0.0.0.0:5060)"
+	}
 	if kind&optional != 0 {
 		want += ", or empty"
 	}
-	a, err := netip.ParseAddrPort(v)
+	text := v
+	if kind&peerAddr == 0 && strings.HasPrefix(v, ":") {
+		text = "0.0.0.0" + v // every IPv4 address, as cmd/sigproxy has always read it
+	}
+	a, err := netip.ParseAddrPort(text)
 	switch {
 	case err != nil:
 	case kind&peerAddr == 0:
@@ -255,6 +273,10 @@ func (c *checker) limits(p *proxy.Config, l Limits) {
 	p.PendingPerSource = c.intIn("limits.pending_per_source", l.PendingPerSource, 1,
 		max(1, min(l.PendingCapacity, maxCapacity)))
 	p.SessionCapacity = c.intIn("limits.session_capacity", l.SessionCapacity, 1, maxCapacity)
+	// Each gateway address may hold an eighth of the transaction table, so
+	// fewer than eight would leave every gateway none.
+	p.H248TxnCapacity = c.intIn("limits.h248_txn_capacity", l.H248TxnCapacity, 8,
+		maxCapacity)
 	p.PendingTTL = c.duration("limits.pending_ttl", l.PendingTTL, minPendingTTL, maxPendingTTL,
 		false)
 	p.SocketBuffer = c.intIn("limits.socket_buffer", l.SocketBuffer, minSocketBuffer,
