@@ -56,7 +56,33 @@ func FuzzStepH248(f *testing.F) {
 		if dst == testMGC && fromMGC {
 			t.Fatalf("an MGC message went back to the MGC: %q", res)
 		}
+		if dst == testMGC {
+			checkServices(t, &m, res)
+		}
 	})
+}
+
+// checkServices fails when a ServiceChange request on ROOT that the proxy
+// forwards to the MGC still holds an offer, or names another proxy than this
+// one. (A gateway's Replies pass unchanged, §11.6.)
+func checkServices(t *testing.T, m *h248.Message, res []byte) {
+	for i := range m.NumNodes() {
+		n := m.Node(i)
+		if n.Token() != h248.TokServiceChange || n.Kind() != h248.KindCommand || !isRoot(n) ||
+			n.Parent().Parent().Token() != h248.TokTransaction {
+			continue
+		}
+		for p := n.Child(h248.TokServices).FirstChild(); p.Valid(); p = p.Next() {
+			switch {
+			case !p.IsExtension():
+			case equalFold(p.Name(), []byte(extOffer)):
+				t.Fatalf("an offer reached the MGC: %q", res)
+			case equalFold(p.Name(), []byte(extProxy)) &&
+				!bytes.HasPrefix(p.Value(), []byte("sp1;wrap=")):
+				t.Fatalf("a gateway named a proxy to the MGC: %q", res)
+			}
+		}
+	}
 }
 
 // fuzzIDs returns the proxy ids, in decimal, of the recorded registration's
