@@ -49,7 +49,10 @@ func NameAddrURI(v []byte) []byte {
 // parameter, quotes removed, as Tag does.
 func checkNameAddr(v []byte) (tag []byte, err error) {
 	i := skipLWS(v, 0)
-	if i < len(v) && v[i] == '"' {
+	if i < len(v) && v[i] == '<' {
+		// The usual form: no display name.
+		i, err = angleURI(v, i)
+	} else if i < len(v) && v[i] == '"' {
 		if i = skipQuoted(v, i); i < 0 {
 			return nil, ErrBadNameAddr
 		}
