@@ -114,13 +114,7 @@ type mgcRequest struct {
 // (RFC 3525 §D.1.4: a repeated TransactionID gets the same reply).
 func (s *Server) mgcTransaction(r *mgcRequest) {
 	key := r.src.String() + "|" + strconv.FormatUint(uint64(r.id), 10)
-	s.mu.Lock()
-	s.sweepLocked(r.now)
-	t, seen := s.mgcTxns.get(key, r.now)
-	if !seen {
-		s.mgcTxns.put(key, &txn{}, r.now)
-	}
-	s.mu.Unlock()
+	t, seen := s.claimTxn(s.mgcTxns, key, r.now)
 	if seen {
 		s.stats.h248Retransmissions.Add(1)
 		if t.resp != nil {
@@ -159,11 +153,8 @@ func (s *Server) mgcDispatch(r *mgcRequest) ([]byte, func()) {
 	return s.mgcError(r, errCodeNotImpl, "only ServiceChange and Notify are implemented"), nil
 }
 
-func (s *Server) writeMGC(b []byte, dest *net.UDPAddr) {
-	if _, err := s.h248conn.WriteToUDP(b, dest); err != nil && !s.closed.Load() {
-		s.log.Warn("mgc send failed", zap.Stringer("dest", dest), zap.Error(err))
-	}
-}
+// writeMGC sends b on the MGC socket.
+func (s *Server) writeMGC(b []byte, dest *net.UDPAddr) { s.writeTo(s.h248conn, b, dest) }
 
 // mgcError builds an error reply and counts it by code.
 func (s *Server) mgcError(r *mgcRequest, code int, text string) []byte {

@@ -253,13 +253,7 @@ func txnKey(req *request) string {
 // beginTxn reports whether req starts a new transaction; a retransmission gets the
 // stored response (or nothing while the first copy is still being handled).
 func (s *Server) beginTxn(key string, req *request) bool {
-	s.mu.Lock()
-	s.sweepLocked(req.now)
-	t, ok := s.txns.get(key, req.now)
-	if !ok {
-		s.txns.put(key, &txn{}, req.now)
-	}
-	s.mu.Unlock()
+	t, ok := s.claimTxn(s.txns, key, req.now)
 	if !ok {
 		return true
 	}
@@ -268,6 +262,19 @@ func (s *Server) beginTxn(key string, req *request) bool {
 		s.write(t.resp, t.dest)
 	}
 	return false
+}
+
+// claimTxn looks key up in table: a known key returns its transaction and true; a new
+// one gets an empty transaction (its request is being handled) and false.
+func (s *Server) claimTxn(table *fifoMap[*txn], key string, now time.Time) (*txn, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now)
+	t, ok := table.get(key, now)
+	if !ok {
+		table.put(key, &txn{}, now)
+	}
+	return t, ok
 }
 
 // send transmits resp and stores it in the transaction for retransmissions.
@@ -279,8 +286,12 @@ func (s *Server) send(key string, req *request, resp []byte) {
 	s.write(resp, dest)
 }
 
-func (s *Server) write(b []byte, dest *net.UDPAddr) {
-	if _, err := s.conn.WriteToUDP(b, dest); err != nil && !s.closed.Load() {
+func (s *Server) write(b []byte, dest *net.UDPAddr) { s.writeTo(s.conn, b, dest) }
+
+// writeTo sends b on conn; a failure is logged, not returned: UDP gives no promise
+// of delivery anyway, and the peer retransmits.
+func (s *Server) writeTo(conn *net.UDPConn, b []byte, dest *net.UDPAddr) {
+	if _, err := conn.WriteToUDP(b, dest); err != nil && !s.closed.Load() {
 		s.log.Warn("send failed", zap.Stringer("dest", dest), zap.Error(err))
 	}
 }
