@@ -110,3 +110,50 @@ func TestServerBindsSIPAndH248(t *testing.T) {
 		t.Errorf("stats: %+v", st)
 	}
 }
+
+// TestH248Config checks the H.248 settings: the MGC is required with a
+// listen address, SIP and H.248 cannot share one, and the defaults apply.
+func TestH248Config(t *testing.T) {
+	ring, err := keystore.NewKeyring([]keystore.ProxyKey{{KID: testKID, Key: randBytes(t, 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Config{ProxyID: "sp1", Listen: testProxyAddr, Softswitch: testSoftswitch, Keyring: ring,
+		SessionCapacity: 16}
+	for _, c := range []struct {
+		name string
+		edit func(*Config)
+		want error
+	}{
+		{"no MGC", func(c *Config) { c.H248Listen = testH248Proxy }, ErrNoH248Softswitch},
+		{"same address", func(c *Config) {
+			c.H248Listen, c.H248Softswitch = testProxyAddr, testMGC
+		}, ErrSameListen},
+	} {
+		cfg := base
+		c.edit(&cfg)
+		if _, err := NewHandler(cfg); err != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+		}
+	}
+	h, err := NewHandler(base)
+	if err != nil || h.h248 != nil {
+		t.Fatalf("without H248Listen: %v, H.248 state %v", err, h.h248 != nil)
+	}
+	if _, _, ok := h.NewWorker().StepH248([]byte("x"), testMG1, nil); ok ||
+		h.Stats().Reasons[ReasonH248Disabled.String()] != 1 {
+		t.Error("a datagram reached a proxy without H.248")
+	}
+	cfg := base
+	cfg.H248Listen = netip.MustParseAddrPort("0.0.0.0:2944")
+	cfg.H248Softswitch = testMGC
+	if h, err = NewHandler(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if mid := string(h.h248.self.Load().mid); mid != "[127.0.0.1]:2944" {
+		t.Errorf("mId for a wildcard H.248 address: %q, want the SIP address's", mid)
+	}
+	if h.cfg.H248TxnCapacity != DefaultH248TxnCapacity {
+		t.Errorf("transaction capacity %d", h.cfg.H248TxnCapacity)
+	}
+}
