@@ -1,11 +1,13 @@
 package terminal
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sigproxy/sigproxy/codec/h248"
 )
@@ -152,4 +154,91 @@ func FuzzParseMGC(f *testing.F) {
 			}
 		}
 	})
+}
+
+// runFakeMGC answers one gateway by script over loopback UDP: each step waits for a
+// message from the gateway containing want and sends the replies, in which "%d"
+// stands for the TransactionID of the message that matched.
+type mgcStep struct {
+	want    string
+	replies []string
+}
+
+func runFakeMGC(t *testing.T, conn *net.UDPConn, steps []mgcStep) <-chan []string {
+	seen := make(chan []string, 1)
+	go func() {
+		var got []string
+		defer func() { seen <- got }()
+		buf := make([]byte, h248.MaxMessageSize)
+		for _, st := range steps {
+			for {
+				_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+				n, src, err := conn.ReadFromUDP(buf)
+				if err != nil {
+					return
+				}
+				msg := string(buf[:n])
+				got = append(got, msg)
+				if !strings.Contains(msg, st.want) {
+					continue
+				}
+				var id uint32
+				if _, after, ok := strings.Cut(msg, "Transaction = "); ok {
+					_, _ = fmt.Sscanf(after, "%d", &id)
+				}
+				for _, r := range st.replies {
+					_, _ = conn.WriteToUDP([]byte(fmt.Sprintf(r, id)), src)
+				}
+				break
+			}
+		}
+		for { // what the gateway still sends after the script
+			_ = conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			n, _, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			got = append(got, string(buf[:n]))
+		}
+	}()
+	return seen
+}
+
+// TestMGPendingRepeatAndError: a Pending slows the gateway down without failing it, a
+// challenge that comes twice gets the gateway's Reply twice, and an Error 500 to the
+// Notify fails the registration naming code and text.
+func TestMGPendingRepeatAndError(t *testing.T) {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const hdr = "MEGACO/1 [127.0.0.1]:2945\n"
+	challenge := hdr + "Reply = %d { Context = - { ServiceChange = ROOT } }\n" +
+		"Transaction = 77 { Context = - { Modify = ROOT { Media { TerminationState {" +
+		` skd/realm = "sigproxy.test", skd/nonce = "abc", skd/alg = "MD5",` +
+		` skd/server = "hmac-sha256" } }, Events = 2 { skd/auth } } } }`
+	seen := runFakeMGC(t, conn, []mgcStep{
+		{"ServiceChange", []string{hdr + "Pending = %d { }", challenge, challenge}},
+		{"Notify", []string{hdr + `Reply = %d { Error = 500 { "no key today" } }`}},
+	})
+	rep := Run(context.Background(), Config{Protocol: ProtocolH248, Identity: "mg1",
+		Kc: kcFor("mg1"), Proxy: conn.LocalAddr().(*net.UDPAddr),
+		Offer: []string{"hmac-sha256"}, T1: 50 * time.Millisecond})
+	got := <-seen
+	steps := strings.Join(rep.Steps, "\n")
+	if rep.Outcome != "failed: error 500 no key today" || rep.Status != 500 ||
+		!strings.Contains(steps, "received Pending") || !strings.Contains(steps, "repeated Reply 77") {
+		t.Fatalf("outcome %q status %d\n%s", rep.Outcome, rep.Status, steps)
+	}
+	replies := 0
+	for _, m := range got {
+		if strings.Contains(m, "Reply = 77 { Context = - { Modify = ROOT } }") {
+			replies++
+		}
+	}
+	if replies < 2 || !strings.Contains(strings.Join(got, ""), "ObservedEvents = 2 {") {
+		t.Errorf("%d Replies to the challenge, want 2; gateway sent:\n%s", replies,
+			strings.Join(got, "\n"))
+	}
 }
