@@ -99,6 +99,7 @@ type h248Worker struct {
 type refusal struct {
 	id   uint32
 	code int
+	r    Reason
 	text []byte
 }
 
@@ -162,7 +163,7 @@ func (w *Worker) h248FromMG(src netip.AddrPort, out []byte) ([]byte, netip.AddrP
 		case o.code != 0:
 			w.h.count(o.r)
 			if hw.nRefused < maxRefusals {
-				hw.refused[hw.nRefused] = refusal{id: tx.ID(), code: o.code,
+				hw.refused[hw.nRefused] = refusal{id: tx.ID(), code: o.code, r: o.r,
 					text: w.h248ErrorText(o.r)}
 				hw.nRefused++
 			}
@@ -274,7 +275,7 @@ func (w *Worker) h248Refuse(out []byte, src netip.AddrPort) ([]byte, netip.AddrP
 	for _, r := range hw.refused[:hw.nRefused] {
 		out = appendErrorReply(out, r.id, r.code, r.text)
 	}
-	w.logH248("registration refused", src, nil, hw.refused[0].code, ReasonNone)
+	w.logH248("registration refused", src, nil, hw.refused[0].code, hw.refused[0].r)
 	return w.localH248(out, src)
 }
 
