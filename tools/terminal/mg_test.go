@@ -156,14 +156,16 @@ func FuzzParseMGC(f *testing.F) {
 	})
 }
 
-// runFakeMGC answers one gateway by script over loopback UDP: each step waits for a
-// message from the gateway containing want and sends the replies, in which "%d"
-// stands for the TransactionID of the message that matched.
+// mgcStep is one step of a scripted MGC: wait for a message from the gateway that
+// contains want, then send the replies, in which "%d" stands for the TransactionID
+// of the message that matched.
 type mgcStep struct {
 	want    string
 	replies []string
 }
 
+// runFakeMGC answers one gateway by script over loopback UDP and delivers every
+// message the gateway sent, until the script ends and the gateway falls silent.
 func runFakeMGC(t *testing.T, conn *net.UDPConn, steps []mgcStep) <-chan []string {
 	seen := make(chan []string, 1)
 	go func() {
