@@ -138,7 +138,7 @@ func (w *Worker) StepH248(pkt []byte, src netip.AddrPort, out []byte) (res []byt
 	}
 	hw.ed.Reset(&hw.msg)
 	hw.nIDs, hw.nRefused, hw.mg = 0, 0, netip.AddrPort{}
-	if src == st.mgc {
+	if sameAddrPort(src, st.mgc) {
 		return w.h248FromMGC(out[:0])
 	}
 	return w.h248FromMG(src, out[:0])
@@ -359,4 +359,10 @@ func (w *Worker) logH248(msg string, mg netip.AddrPort, p *pending, code int, r 
 		fields = append(fields, zap.String("reason", r.String()))
 	}
 	ce.Write(fields...)
+}
+
+// sameAddrPort compares two addresses as IPv4 where one of them is an
+// IPv4-mapped IPv6 address, as a dual-stack socket reports IPv4 peers.
+func sameAddrPort(a, b netip.AddrPort) bool {
+	return a.Port() == b.Port() && a.Addr().Unmap() == b.Addr().Unmap()
 }

@@ -769,3 +769,18 @@ func TestH248ChallengeUnrecordable(t *testing.T) {
 		t.Errorf("the challenge reached the gateway:\n%s", out)
 	}
 }
+
+// TestH248MappedMGCAddress recognises the MGC behind an IPv4-mapped IPv6
+// source, as a dual-stack socket reports it.
+func TestH248MappedMGCAddress(t *testing.T) {
+	wd := newStepWorld(t)
+	_, fwd := wd.expect("mg1", serviceChange(10, "Restart", ""), "mgc")
+	id := txnIDs(fwd, h248.TokTransaction)[0]
+	mapped := netip.AddrPortFrom(netip.AddrFrom16(testMGC.Addr().As16()), testMGC.Port())
+	n := wd.net.(*stepNet)
+	reply := fmt.Sprintf("MEGACO/1 %s\r\nReply = %d { Context = - { ServiceChange = ROOT } }\r\n",
+		testMGCID, id)
+	if _, dst, ok := n.w.StepH248([]byte(reply), mapped, n.out); !ok || dst != testMG1 {
+		t.Fatalf("Reply from the mapped MGC address went to %v (ok %v)", dst, ok)
+	}
+}
