@@ -138,10 +138,7 @@ func (s *Server) mgcTransaction(r *mgcRequest) {
 // Limitation: only the first command of a transaction is looked at; the test role
 // needs no more, and a gateway registering sends one command per transaction.
 func (s *Server) mgcDispatch(r *mgcRequest) ([]byte, func()) {
-	cmd := r.tx.FirstChild().FirstChild()
-	for cmd.Valid() && cmd.Kind() != h248.KindCommand {
-		cmd = cmd.Next()
-	}
+	cmd := firstCommand(r.tx)
 	switch {
 	case cmd.Kind() == h248.KindCommand && cmd.Token() == h248.TokServiceChange:
 		s.stats.h248Requests.Add(1)
@@ -151,6 +148,22 @@ func (s *Server) mgcDispatch(r *mgcRequest) ([]byte, func()) {
 		return s.notify(r, cmd)
 	}
 	return s.mgcError(r, errCodeNotImpl, "only ServiceChange and Notify are implemented"), nil
+}
+
+// firstCommand returns the first command of the transaction's contexts, the zero
+// Node when it has none.
+func firstCommand(tx h248.Node) h248.Node {
+	for ctx := tx.FirstChild(); ctx.Valid(); ctx = ctx.Next() {
+		if ctx.Kind() != h248.KindContext {
+			continue
+		}
+		for c := ctx.FirstChild(); c.Valid(); c = c.Next() {
+			if c.Kind() == h248.KindCommand {
+				return c
+			}
+		}
+	}
+	return h248.Node{}
 }
 
 // writeMGC sends b on the MGC socket.
