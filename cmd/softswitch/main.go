@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -30,7 +31,7 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("softswitch", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:5070", "UDP address to listen on")
-	h248Listen := fs.String("h248-listen", "127.0.0.1:2945",
+	h248Listen := fs.String("h248-listen", "127.0.0.1:"+strconv.Itoa(softswitch.DefaultH248Port),
 		"UDP address of the H.248 MGC role; empty disables it")
 	ac := fs.String("ac", "http://127.0.0.1:8740", "authentication center base URL")
 	realm := fs.String("realm", softswitch.DefaultRealm, "digest realm")
