@@ -541,23 +541,24 @@ func TestH248KeyDistributionFailsClosed(t *testing.T) {
 			ReasonH248KeyDistMissing},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			wd := newStepWorld(t)
-			out, m, _ := wd.toSuccess(c.values(wd))
-			text := errorReply(t, m, 11, 500)
-			want := "sigproxy: key distribution failed: "
-			if !strings.HasPrefix(text, want) {
-				t.Errorf("500 text %q", text)
-			}
-			if strings.Contains(out, "skd/") {
-				t.Errorf("skd values reached the gateway:\n%s", out)
-			}
-			st := wd.net.handler().Stats()
-			if st.Reasons[c.reason.String()] != 1 || st.H248.Registered != 0 {
-				t.Errorf("reasons %v, registered %d", st.Reasons, st.H248.Registered)
-			}
-			if _, ok := wd.net.handler().Session([]byte("h248:mg1")); ok {
-				t.Error("a session key was stored")
-			}
+			worlds(t, func(t *testing.T, wd *h248World) {
+				out, m, _ := wd.toSuccess(c.values(wd))
+				text := errorReply(t, m, 11, 500)
+				want := "sigproxy: key distribution failed: "
+				if !strings.HasPrefix(text, want) {
+					t.Errorf("500 text %q", text)
+				}
+				if strings.Contains(out, "skd/") {
+					t.Errorf("skd values reached the gateway:\n%s", out)
+				}
+				st := wd.net.handler().Stats()
+				if st.Reasons[c.reason.String()] != 1 || st.H248.Registered != 0 {
+					t.Errorf("reasons %v, registered %d", st.Reasons, st.H248.Registered)
+				}
+				if _, ok := wd.net.handler().Session([]byte("h248:mg1")); ok {
+					t.Error("a session key was stored")
+				}
+			})
 		})
 	}
 }
