@@ -62,7 +62,8 @@ type Config struct {
 	// Identity is the digest username and the user part of the address of record.
 	Identity string
 	// Realm is the registrar domain: Request-URI host, From/To host, digest realm
-	// asked for in the first REGISTER. Empty means "sigproxy.test".
+	// asked for in the first REGISTER. Empty means "sigproxy.test". An H.248 gateway
+	// sends no realm; it answers the one the MGC's challenge names.
 	Realm string
 	// Kc is the subscriber's long-term key (skd.KcSize bytes). New copies it.
 	Kc []byte
