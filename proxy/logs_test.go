@@ -36,7 +36,13 @@ func TestLogsCarryNoKeys(t *testing.T) {
 	}
 
 	pkek, tkek := skd.ProxyKEK(r.ksp), skd.TerminalKEK(r.kc)
-	secrets := [][]byte{r.sk[:], r.ksp, r.kc, pkek[:], tkek[:]}
+	assertNoSecrets(t, logs, r.sk[:], r.ksp, r.kc, pkek[:], tkek[:])
+}
+
+// assertNoSecrets fails when a logged message or field holds one of the
+// secrets, raw, in base64 or in hex.
+func assertNoSecrets(t *testing.T, logs *observer.ObservedLogs, secrets ...[]byte) {
+	t.Helper()
 	for _, e := range logs.All() {
 		text := e.Message + fmt.Sprint(e.ContextMap())
 		for _, s := range secrets {
