@@ -81,7 +81,7 @@ func sortedKeys(m map[string]bool) []string {
 	return s
 }
 
-func readText(t *testing.T, path string) string {
+func readText(t testing.TB, path string) string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -97,42 +97,43 @@ func FlagKeys() map[string]string {
 	return m
 }
 
-func setString(field func(*File) *string) func(*File, string) error {
-	return func(f *File, v string) error { *field(f) = v; return nil }
-}
-
-// setList splits a comma-separated flag value, as -mechanisms takes it.
-func setList(field func(*File) *[]string) func(*File, string) error {
+// setParsed returns a setter that parses a flag's text with parse and stores
+// the result in field; text parse rejects gives want, the expected form.
+func setParsed[T any](field func(*File) *T, parse func(string) (T, error),
+	want error) func(*File, string) error {
 	return func(f *File, v string) error {
-		var list []string
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				list = append(list, s)
-			}
+		x, err := parse(v)
+		if err != nil {
+			return want
 		}
-		*field(f) = list
+		*field(f) = x
 		return nil
 	}
+}
+
+func setString(field func(*File) *string) func(*File, string) error {
+	return setParsed(field, func(v string) (string, error) { return v, nil }, nil)
 }
 
 func setInt(field func(*File) *int) func(*File, string) error {
-	return func(f *File, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return errWantInt
-		}
-		*field(f) = n
-		return nil
-	}
+	return setParsed(field, strconv.Atoi, errWantInt)
 }
 
 func setBool(field func(*File) *bool) func(*File, string) error {
-	return func(f *File, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return errWantBool
+	return setParsed(field, strconv.ParseBool, errWantBool)
+}
+
+// setList reads a comma-separated flag value, as -mechanisms takes it.
+func setList(field func(*File) *[]string) func(*File, string) error {
+	return setParsed(field, splitList, nil)
+}
+
+func splitList(v string) ([]string, error) {
+	var list []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			list = append(list, s)
 		}
-		*field(f) = b
-		return nil
 	}
+	return list, nil
 }
