@@ -127,10 +127,6 @@ func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) Reason {
 		return ReasonH248MAC
 	}
 	seq := appendSPISeq(hw.seq[:0], spi, h248Seq)
-	offered := hw.list[:p.nEntries]
-	for i := range offered {
-		offered[i] = p.entry(i)
-	}
 	f := skd.RegFields{
 		Protocol: "h248",
 		Status:   statusModify,
@@ -138,19 +134,11 @@ func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) Reason {
 		Seq:      seq,
 		FromTag:  p.identity.bytes(),
 		ToTag:    hw.msg.Header().MID,
-		Nonce:    p.nonce.bytes(),
-		Chosen:   p.chosenEntry(),
-		Offered:  offered,
 		Terminal: v.term,
 		Wrap:     v.wrap,
 	}
-	in, err := skd.AppendMACInput(w.macIn[:0], &f)
-	if err != nil {
-		return ReasonH248MAC
-	}
-	w.macIn = in
-	tag, err := w.macer.Sum(w.tag[:0], p.mech, sk, in)
-	if err != nil {
+	tag, ok := w.pendingMAC(p, sk, &f)
+	if !ok {
 		return ReasonH248MAC
 	}
 	au := append(hw.auth[:0], "Authentication = "...)

@@ -217,10 +217,6 @@ func (w *Worker) regMAC(p *pending, sk, terminal, wrapName []byte) ([]byte, Reas
 	seq = append(seq, method...)
 	status := appendInt(w.status[:0], m.StatusCode())
 
-	offered := w.list[:p.nEntries]
-	for i := range offered {
-		offered[i] = p.entry(i)
-	}
 	f := skd.RegFields{
 		Protocol: "sip",
 		Status:   status,
@@ -228,22 +224,32 @@ func (w *Worker) regMAC(p *pending, sk, terminal, wrapName []byte) ([]byte, Reas
 		Seq:      seq,
 		FromTag:  m.FromTag(),
 		ToTag:    m.ToTag(),
-		Nonce:    p.nonce.bytes(),
-		Chosen:   p.chosenEntry(),
-		Offered:  offered,
 		Terminal: terminal,
 		Wrap:     wrapName,
 	}
-	in, err := skd.AppendMACInput(w.macIn[:0], &f)
-	if err != nil {
-		return nil, ReasonMAC
-	}
-	w.macIn = in
-	tag, err := w.macer.Sum(w.tag[:0], p.mech, sk, in)
-	if err != nil {
+	tag, ok := w.pendingMAC(p, sk, &f)
+	if !ok {
 		return nil, ReasonMAC
 	}
 	return tag, ReasonNone
+}
+
+// pendingMAC completes f with what the registration in progress recorded
+// (the challenge nonce, the chosen entry, the offer) and returns the tag of
+// its mechanism over the MAC input, keyed by sk. The tag aliases w.tag.
+func (w *Worker) pendingMAC(p *pending, sk []byte, f *skd.RegFields) ([]byte, bool) {
+	offered := w.list[:p.nEntries]
+	for i := range offered {
+		offered[i] = p.entry(i)
+	}
+	f.Nonce, f.Chosen, f.Offered = p.nonce.bytes(), p.chosenEntry(), offered
+	in, err := skd.AppendMACInput(w.macIn[:0], f)
+	if err != nil {
+		return nil, false
+	}
+	w.macIn = in
+	tag, err := w.macer.Sum(w.tag[:0], p.mech, sk, in)
+	return tag, err == nil
 }
 
 // storeSession keeps SK for the registration's lifetime, or removes it on a
