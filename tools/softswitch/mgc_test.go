@@ -331,7 +331,12 @@ func TestMGCRefusals(t *testing.T) {
 	}{
 		{"offer without identity", "MEGACO/1 [127.0.0.1]:40010\nTransaction = 1 { Context = - {" +
 			` ServiceChange = ROOT { Services { Method = Restart, X-SKDOF = "hmac-sha256" } } } }`,
-			"Error = 400"},
+			"Error = 402"},
+		{"empty offer entry", fmt.Sprintf(testSC, 9, "gw2", `, X-SKDOF = "hmac-sha256,,tls"`),
+			"Error = 402"},
+		{"identity twice", fmt.Sprintf(testSC, 10, "gw2", `, X-SKDID = "gw3"`), "Error = 402"},
+		{"offer too long", fmt.Sprintf(testSC, 11, "gw2",
+			`, X-SKDOF = "hmac-sha256;x=`+strings.Repeat("a", maxOfferBytes)+`"`), "Error = 402"},
 		{"bad proxy marker", fmt.Sprintf(testSC, 2, "gw2", `, X-SKDPX = "sp1;wrap=rot13"`),
 			"Error = 400"},
 		{"unknown proxy", fmt.Sprintf(testSC, 3, "gw2", `, X-SKDPX = "sp9;wrap=aes128gcm"`),

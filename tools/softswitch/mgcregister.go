@@ -18,7 +18,10 @@ import (
 // into Error descriptors, so they hold no quote and no secret.
 var (
 	errMGNoIdentity  = errors.New("no X-SKDID")
-	errMGBadValue    = errors.New("X-SKDID, X-SKDOF or X-SKDPX malformed")
+	errMGBadValue    = errors.New("X-SKDID empty, over 128 bytes or not quotable")
+	errMGRepeated    = errors.New("X-SKDID, X-SKDOF or X-SKDPX given twice")
+	errMGEmptyEntry  = errors.New("X-SKDOF has an empty entry")
+	errMGOfferLong   = errors.New("X-SKDOF over 512 bytes")
 	errMGBadProxy    = errors.New("X-SKDPX names no proxy id or no known wrap")
 	errMGNoAuth      = errors.New("skd/auth lacks id, nonce or resp")
 	errMGStale       = errors.New("nonce unknown or already used")
@@ -28,6 +31,10 @@ var (
 	errMGTableFull   = errors.New("gateway table full")
 	errMGNoMechanism = errors.New("no acceptable mechanism")
 )
+
+// maxOfferBytes bounds X-SKDOF as §9 bounds the Security-Client entries of a
+// REGISTER.
+const maxOfferBytes = 512
 
 // Extension parameters of the ServiceChange (docs/PROTOCOL.md §11.1).
 const (
@@ -50,8 +57,11 @@ type mgRestart struct {
 func (s *Server) serviceChange(r *mgcRequest, cmd h248.Node) []byte {
 	rs, err := readRestart(r, cmd)
 	switch {
+	case errors.Is(err, errMGBadProxy):
+		return s.mgcError(r, errCodeSyntax, err.Error()) // the proxy wrote it
 	case err != nil:
-		return s.mgcError(r, errCodeSyntax, err.Error())
+		// In direct mode the MGC refuses a bad offer as the proxy would (§11.9).
+		return s.mgcError(r, errCodeUnauthorized, err.Error())
 	case rs.method == h248.TokForced || rs.method == h248.TokGraceful:
 		s.forgetGateway(rs.identity)
 		return s.mgcMessage(nil, appendReply(nil, r.id, h248.TokServiceChange))
@@ -75,21 +85,25 @@ func readRestart(r *mgcRequest, cmd h248.Node) (*mgRestart, error) {
 	svc := cmd.Child(h248.TokServices)
 	rs := &mgRestart{method: h248.LookupToken(svc.Child(h248.TokMethod).Value())}
 	var offerText, proxyText []byte
-	var hasOffer, hasProxy bool
+	var hasID, hasOffer, hasProxy bool
 	for p := svc.FirstChild(); p.Valid(); p = p.Next() {
 		if !p.IsExtension() {
 			continue
 		}
+		var seen bool
 		switch name := p.Name(); {
 		case bytes.EqualFold(name, []byte(extIdentity)):
-			rs.identity = string(p.Value())
+			seen, hasID, rs.identity = hasID, true, string(p.Value())
 		case bytes.EqualFold(name, []byte(extOffer)):
-			offerText, hasOffer = p.Value(), true
+			seen, hasOffer, offerText = hasOffer, true, p.Value()
 		case bytes.EqualFold(name, []byte(extProxy)):
-			proxyText, hasProxy = p.Value(), true
+			seen, hasProxy, proxyText = hasProxy, true, p.Value()
+		}
+		if seen {
+			return nil, errMGRepeated
 		}
 	}
-	if rs.identity == "" {
+	if !hasID {
 		if hasOffer || hasProxy {
 			return nil, errMGNoIdentity
 		}
@@ -122,22 +136,23 @@ func proxyMode(v []byte) (mode, error) {
 }
 
 // splitOffer reads X-SKDOF, the Security-Client value of docs/PROTOCOL.md §2:
-// comma-separated entries, each trimmed; empty entries are skipped.
+// comma-separated entries, each trimmed, none empty, at most skd.MaxOffered of them
+// in at most maxOfferBytes.
 func splitOffer(v []byte) (offer, error) {
 	var o offer
+	if len(v) > maxOfferBytes {
+		return o, errMGOfferLong
+	}
 	for _, e := range bytes.Split(v, []byte(",")) {
 		e = bytes.TrimSpace(e)
 		if len(e) == 0 {
-			continue
+			return o, errMGEmptyEntry
 		}
 		if len(o.entries) == skd.MaxOffered {
 			return o, errTooManyOffered
 		}
 		o.entries = append(o.entries, string(e))
 		o.mechs = append(o.mechs, offerOf(e))
-	}
-	if len(o.entries) == 0 {
-		return o, errMGBadValue
 	}
 	return o, nil
 }
