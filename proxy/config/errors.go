@@ -22,7 +22,7 @@ var (
 
 // ValueError is one invalid value. It matches ErrInvalidValue with errors.Is.
 type ValueError struct {
-	Key  string // "limits.pending_capacity", or with its flag: "limits.pending_ttl (flag -pending-ttl)"
+	Key  string // "limits.pending_ttl", or with its flag: "limits.pending_ttl (flag -pending-ttl)"
 	Want string // the allowed range or form
 	Got  string // the value found, quoted when it is a string
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -90,9 +91,14 @@ func (f *File) ProxyConfig(kr *keystore.Keyring, log *zap.Logger) (proxy.Config,
 }
 
 // LoadKeyring opens the sealed proxy key file with the master key file and
-// checks that it was exported for this proxy id.
+// checks that it was exported for this proxy id. Errors match the keystore's
+// (keystore.ErrBadKeyFile, keystore.ErrWrongProxy, fs.ErrNotExist, ...).
 func (s Settings) LoadKeyring() (*keystore.Keyring, error) {
-	return keystore.LoadProxyKeyring(s.ProxyKeyFile, s.MasterKeyFile, s.Proxy.ProxyID)
+	kr, err := keystore.LoadProxyKeyring(s.ProxyKeyFile, s.MasterKeyFile, s.Proxy.ProxyID)
+	if err != nil {
+		return nil, fmt.Errorf("config: proxy keys: %w", err)
+	}
+	return kr, nil
 }
 
 // NewLogger builds the zap logger the log level and format ask for: JSON
