@@ -15,6 +15,7 @@ func FuzzParse(f *testing.F) {
 		var m Message
 		err := m.Parse(b)
 		checkFraming(t, b, err == nil)
+		checkStartLine(t, b)
 		if err != nil {
 			if m.NumHeaders() > MaxHeaders {
 				t.Fatalf("%d headers after error", m.NumHeaders())
@@ -132,6 +133,25 @@ func sameView(a, b []byte) bool { return bytes.Equal(a, b) && (a == nil) == (b =
 // the slow pass, which decides errors, accepts with the same table, and
 // that the fast pass accepts every message Parse accepts (else it would
 // only cost time).
+// checkStartLine holds the one-pass reading of the start line to the full
+// one: the same error, or the same fields.
+func checkStartLine(t *testing.T, b []byte) {
+	t.Helper()
+	if len(b) > MaxMessageSize {
+		return
+	}
+	var fast, full Message
+	fast.buf, full.buf = b, b
+	endFast, errFast := fast.startLine(true)
+	endFull, errFull := full.startLine(false)
+	same := fast.req == full.req && fast.status == full.status && fast.a0 == full.a0 &&
+		fast.a1 == full.a1 && fast.u0 == full.u0 && fast.u1 == full.u1
+	if errFast != errFull || errFull == nil && (endFast != endFull || !same) {
+		t.Fatalf("start line of %q: one pass (%d, %v), full reading (%d, %v)",
+			b, endFast, errFast, endFull, errFull)
+	}
+}
+
 func checkFraming(t *testing.T, b []byte, accepted bool) {
 	t.Helper()
 	if len(b) > MaxMessageSize {

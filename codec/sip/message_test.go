@@ -463,3 +463,26 @@ func TestDecodedFields(t *testing.T) {
 		t.Fatal("Reset kept the CSeq")
 	}
 }
+
+// TestStartLineFast holds the one-pass start-line reading to the full one
+// on lines near the usual shapes, accepted and rejected.
+func TestStartLineFast(t *testing.T) {
+	lines := []string{
+		"REGISTER sip:sigproxy.test SIP/2.0", "INVITE sip:bob@[2001:db8::1]:5060 sip/2.0",
+		"OPTIONS sip:a@b SIP/2.0 ", "OPTIONS  sip:a@b SIP/2.0", "OPTIONS sip:a@b  SIP/2.0",
+		"OPTIONS sip:a@b SIP/2.1", "OPTIONS sip:a@b SIP/2.00", "OPTIONS sip:a@b\tSIP/2.0",
+		"OPTIONS sip:a@b?x=y SIP/2.0", "OPTIONS tel:+123 SIP/2.0", "OPTIONS 1sip:a SIP/2.0",
+		"OPTIONS sip:a b SIP/2.0", "OPT<ONS sip:a@b SIP/2.0", " OPTIONS sip:a@b SIP/2.0",
+		"OPTIONS sip:a@b:99999 SIP/2.0", "OPTIONS sip:a@b\rSIP/2.0", "OPTIONS SIP/2.0",
+		"SIP/2.0 200 OK", "sip/2.0 100 Trying", "SIP/2.0 099 x", "SIP/2.0 700 x",
+		"SIP/2.0 200", "SIP/2.0 200 ", "SIP/2.0 2000 OK", "SIP/2.0  200 OK", "SIP/2.0 20a OK",
+		"SIP/2.0 200 O\x01K", "SIP/2.0 200 O\tK", "SIP/2.0 200 O\x7fK", "SIP/2.1 200 OK",
+		"SIP/2.0 600 Busy Everywhere", "SIP/2.0/200 OK", "SIP/2.0 200 OK\r",
+	}
+	for _, l := range lines {
+		for _, end := range []string{"\r\n", "\n", "\r\r\n"} {
+			checkStartLine(t, []byte(l+end+"Via: x\r\n\r\n"))
+			checkStartLine(t, []byte("\r\n"+l+end))
+		}
+	}
+}
