@@ -273,3 +273,11 @@ func TestAckIter(t *testing.T) {
 		}
 	}
 }
+
+func TestParseErrorText(t *testing.T) {
+	var m Message
+	_, err := m.Parse([]byte("RQNT 1 a@b MGCP 2.0\n"))
+	if err == nil || err.Error() != "mgcp: bad protocol version at offset 16" {
+		t.Errorf("error text %v", err)
+	}
+}
