@@ -16,10 +16,10 @@ type Source interface {
 	Stats() proxy.Stats
 }
 
-// HandlingBuckets are the handling-latency histogram's upper bounds in
+// handlingBuckets are the handling-latency histogram's upper bounds in
 // seconds: a message's step takes microseconds, a send that waits on a full
 // socket buffer up to milliseconds; beyond 100 ms something is wrong.
-var HandlingBuckets = []float64{
+var handlingBuckets = []float64{
 	1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 0.025, 0.1,
 }
 
@@ -53,7 +53,7 @@ func NewCollector(src Source) *Collector {
 			Namespace: namespace,
 			Name:      "message_handling_seconds",
 			Help:      "Time from a datagram's arrival to the end of its handling, send included.",
-			Buckets:   HandlingBuckets,
+			Buckets:   handlingBuckets,
 		}),
 		received: d("messages_received_total", "Datagrams received."),
 		sent:     d("messages_sent_total", "Datagrams sent, forwarded or built locally."),
