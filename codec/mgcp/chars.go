@@ -1,6 +1,9 @@
 package mgcp
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Character classes of the RFC 3435 grammar, one bit each, looked up in a
 // table so that the loops test one byte with one load.
@@ -95,14 +98,15 @@ const (
 	msb = 0x8080808080808080
 )
 
-// special8 reports whether one of the eight bytes of x is a control
-// character (below 0x20) or DEL: the bytes that end a line or are not
-// allowed in one. It may not say which; the caller looks bytewise.
-func special8(x uint64) bool {
+// special8 marks the bytes of x that are control characters (below 0x20)
+// or DEL: the bytes that end a line or are not allowed in one. A borrow may
+// mark bytes above the first marked one too, but the lowest mark is exact:
+// its byte is the first special one.
+func special8(x uint64) uint64 {
 	below := (x - lsb*0x20) & ^x & msb
 	d := x ^ (lsb * 0x7f)
 	del := (d - lsb) & ^d & msb
-	return below|del != 0
+	return below | del
 }
 
 // scanLine finds the end of the line that starts at i: it returns the end
@@ -114,7 +118,11 @@ func special8(x uint64) bool {
 func scanLine(b []byte, i int, style *uint8) (end, next int, crlf bool, err error) {
 	k := i
 	for {
-		for k+8 <= len(b) && !special8(binary.LittleEndian.Uint64(b[k:])) {
+		for k+8 <= len(b) {
+			if s := special8(binary.LittleEndian.Uint64(b[k:])); s != 0 {
+				k += bits.TrailingZeros64(s) >> 3
+				break
+			}
 			k += 8
 		}
 		for k < len(b) && plain[b[k]] {

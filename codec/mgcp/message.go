@@ -37,14 +37,24 @@ func (v Verb) String() string {
 // to case (RFC 3435 §3.1: the protocol is case-insensitive but for SDP).
 func lookupVerb(b []byte) Verb {
 	k := (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) &^ 0x20202020
-	for v := VerbEPCF; v < VerbExtension; v++ {
-		n := verbNames[v]
-		if k == uint32(n[0])<<24|uint32(n[1])<<16|uint32(n[2])<<8|uint32(n[3]) {
-			return v
+	for v, key := range verbKeys {
+		if k == key {
+			return Verb(v)
 		}
 	}
 	return VerbExtension
 }
+
+// verbKeys holds each verb's four letters as one word, indexed by Verb; the
+// entries that are not verbs hold a word no four letters fold to.
+var verbKeys = func() (t [VerbExtension]uint32) {
+	t[VerbNone] = 0xFFFFFFFF
+	for v := VerbEPCF; v < VerbExtension; v++ {
+		n := verbNames[v]
+		t[v] = uint32(n[0])<<24 | uint32(n[1])<<16 | uint32(n[2])<<8 | uint32(n[3])
+	}
+	return t
+}()
 
 // Message is one parsed MGCP message, a command or a response: offsets
 // into the caller's buffer, no copies. Views returned by it alias that
