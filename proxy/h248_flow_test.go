@@ -785,3 +785,25 @@ func TestH248MappedMGCAddress(t *testing.T) {
 		t.Fatalf("Reply from the mapped MGC address went to %v (ok %v)", dst, ok)
 	}
 }
+
+// TestH248TransactionsExpire sweeps gateway transactions 32 s after their
+// last use: the table empties and a late Reply routes nowhere.
+func TestH248TransactionsExpire(t *testing.T) {
+	wd := newStepWorld(t)
+	h := wd.net.handler()
+	_, fwd := wd.expect("mg1", serviceChange(10, "Restart", ""), "mgc")
+	id := txnIDs(fwd, h248.TokTransaction)[0]
+	h.Sweep(time.Now().Add(20 * time.Second))
+	if n := h.Stats().H248.Transactions; n != 1 {
+		t.Fatalf("%d transactions after 20 s, want 1", n)
+	}
+	h.Sweep(time.Now().Add(txnTTL + time.Second))
+	if n := h.Stats().H248.Transactions; n != 0 {
+		t.Fatalf("%d transactions after the TTL, want 0", n)
+	}
+	wd.expect("mgc", fmt.Sprintf("MEGACO/1 %s\r\nReply = %d { Context = - { ServiceChange = ROOT } }\r\n",
+		testMGCID, id), "")
+	if n := h.Stats().Reasons[ReasonH248Unroutable.String()]; n != 1 {
+		t.Errorf("late Reply: unroutable counted %d, want 1", n)
+	}
+}
