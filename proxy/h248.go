@@ -321,7 +321,7 @@ var (
 		t[ReasonH248VerifyMismatch] = []byte("sigproxy: verify changed")
 		t[ReasonH248OfferMismatch] = []byte("sigproxy: offer changed")
 		for r := ReasonH248ChallengeBad; r <= ReasonH248SessionFull; r++ {
-			t[r] = append([]byte(textKeyDistFailed), r.String()[len("h248-"):]...)
+			t[r] = append([]byte(textKeyDistFailed), r.String()[len("h248_"):]...)
 		}
 		t[ReasonH248KeyDistNoAgreement] = []byte(textKeyDistFailed + "no agreement")
 		return t

@@ -245,7 +245,7 @@ type mgcReply struct {
 //
 // Limitation: a message from the MGC without a Reply or Pending (a command
 // the MGC starts, a TransactionResponseAck) names no gateway and is dropped
-// as h248-unroutable; carrying calls the MGC starts would need a socket per
+// as h248_unroutable; carrying calls the MGC starts would need a socket per
 // gateway on the MGC side.
 func (w *Worker) h248FromMGC(out []byte) ([]byte, netip.AddrPort, bool) {
 	hw := w.hw

@@ -22,7 +22,7 @@ const (
 	// retransmitted request or Reply inside that window still finds its id.
 	//
 	// Limitation: an MGC that answers later than txnTTL without sending
-	// Pending in between finds no route for its Reply (h248-unroutable).
+	// Pending in between finds no route for its Reply (h248_unroutable).
 	txnTTL = 32e9
 	// txnSourceShare is the part of the table one source address may hold
 	// (1/8): a gateway carrying calls has many transactions open, yet one
