@@ -86,6 +86,9 @@ func openSystem(ctx context.Context, o *options) (*system, error) {
 		return nil, err
 	}
 	sys := &system{target: ls.Proxy.Handler().Addr(), close: func() { _ = ls.Close() }}
+	if o.protocol == protoH248 {
+		sys.target = ls.H248ProxyAddr().AddrPort()
+	}
 	for _, id := range ids {
 		sys.keys = append(sys.keys, terminal.SubscriberKey{Identity: id, Kc: ls.Kc(id)})
 	}
@@ -125,7 +128,7 @@ func newEngine(o *options, sys *system) (*engine, error) {
 		return nil, err
 	}
 	e := &engine{
-		target: sys.target, realm: o.realm, timeout: o.timeout, t1: o.t1, digest: o.digest,
+		target: sys.target, proto: o.protocol, realm: o.realm, timeout: o.timeout, t1: o.t1, digest: o.digest,
 		socks: socks, idle: make(chan *term, len(sys.keys)), rec: newRecorder(o.interval),
 		limit: o.count, closed: o.rate == 0, freshCallID: o.freshCallID,
 	}
@@ -135,6 +138,9 @@ func newEngine(o *options, sys *system) (*engine, error) {
 		// -local-port a subscriber has the same Contact whatever -offset says.
 		s := socks[(o.offset+i)%len(socks)]
 		t := newTerm(i, tag, k.Identity, o.realm, k.Kc, kindOf(o.mix, o.offset+i).offer, s)
+		if o.protocol == protoH248 {
+			t.mg, s.mg = newMGTerm(t), t
+		}
 		t.timer = time.AfterFunc(time.Hour, func() { e.onTimer(t) })
 		t.timer.Stop()
 		e.terms = append(e.terms, t)

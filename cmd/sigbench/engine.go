@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sigproxy/sigproxy/codec/h248"
 	"github.com/sigproxy/sigproxy/codec/sip"
 	"github.com/sigproxy/sigproxy/keystore/skd"
 )
@@ -29,11 +30,13 @@ const (
 type sock struct {
 	conn *net.UDPConn
 	host string
+	mg   *term // the one gateway on this socket (H.248), nil for SIP
 }
 
 // engine runs registrations of many terminals against one target and records them.
 type engine struct {
 	target  netip.AddrPort
+	proto   string // protoSIP or protoH248
 	realm   string
 	timeout time.Duration
 	t1      time.Duration // first retransmission interval
@@ -55,7 +58,9 @@ type engine struct {
 	closed      bool
 
 	sent, received, retransmitted, stray atomic.Uint64
-	wg                                   sync.WaitGroup
+	// verified counts session keys opened with their MAC checked.
+	verified atomic.Uint64
+	wg       sync.WaitGroup
 }
 
 // ErrSend reports a REGISTER the socket refused.
@@ -108,29 +113,37 @@ func (e *engine) receive(s *sock) {
 			continue
 		}
 		e.received.Add(1)
-		e.handle(r, r.buf[:n])
+		if s.mg != nil {
+			e.handleH248(s.mg, r, r.buf[:n])
+		} else {
+			e.handle(r, r.buf[:n])
+		}
 	}
 }
 
 // rx is one receiver's scratch space, reused for every datagram.
 type rx struct {
-	buf     []byte
-	msg     sip.Message
-	auth    []byte
-	macIn   []byte
-	seq     []byte
-	blob    []byte
-	tag     []byte
-	sk      []byte
-	offered [][]byte
-	macer   *skd.MACer
+	buf    []byte
+	msg    sip.Message
+	auth   []byte
+	macIn  []byte
+	seq    []byte
+	blob   []byte
+	tag    []byte
+	sk     []byte
+	macer  *skd.MACer
+	h248   *h248.Message // parser for H.248, about 32 KiB, so off the stack
+	out    []byte        // a gateway's Reply to an MGC Modify
+	digest *digester
 }
 
 func newRx() *rx {
 	return &rx{
-		buf:   make([]byte, sip.MaxMessageSize),
-		macer: skd.NewMACer(),
-		sk:    make([]byte, 0, skd.SessionKeySize),
+		buf:    make([]byte, max(sip.MaxMessageSize, h248.MaxMessageSize)),
+		macer:  skd.NewMACer(),
+		sk:     make([]byte, 0, skd.SessionKeySize),
+		h248:   new(h248.Message),
+		digest: newDigester(),
 	}
 }
 
@@ -191,13 +204,18 @@ func (t *term) finish() time.Time {
 func (e *engine) begin(t *term, sched time.Time) {
 	e.inflight.Add(1)
 	t.mu.Lock()
-	if e.freshCallID {
-		t.callID = randomHex(8) + "@" + t.sock.host
-	}
-	t.cseq++
-	t.nextBranch()
 	t.ch.chosen = t.ch.chosen[:0]
-	t.appendRegister(e.realm, nil)
+	if t.mg != nil {
+		t.mg.newTxn()
+		t.appendServiceChange()
+	} else {
+		if e.freshCallID {
+			t.callID = randomHex(8) + "@" + t.sock.host
+		}
+		t.cseq++
+		t.nextBranch()
+		t.appendRegister(e.realm, nil)
+	}
 	t.state = stateWait401
 	t.started = sched
 	t.deadline = sched.Add(e.timeout)

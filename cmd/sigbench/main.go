@@ -18,8 +18,15 @@
 // Each terminal re-registers with the same Call-ID and a higher CSeq, as RFC 3261
 // §10.2.4 asks.
 //
-// Limitation: SIP over UDP only. H.248 is reserved as --protocol h248 and refused
-// until the proxy relays H.248.
+// --protocol h248 drives media gateways instead (docs/PROTOCOL.md §11): ServiceChange
+// with the offer, the challenge Modify answered with a Reply, Notify with the digest
+// response and the echoes, and the success Modify whose skd/term the gateway opens
+// and whose authentication header (SPI, SequenceNum 1, the MAC over the §5.5 input)
+// it verifies before it replies. The proxy keeps a gateway's registration by its
+// address and port, so each gateway owns a socket (and its mId names it); --sockets
+// does not apply and --terminals is bounded by file descriptors.
+//
+// Limitation: UDP only, and one protocol per run.
 //
 // Limitation: the proxy counts registrations in progress (and those finished in the
 // last 32 s) per source address, 512 by default (sigproxy --pending-per-source).

@@ -38,8 +38,19 @@ const (
 // plainMix names a terminal that offers no mechanism (digest-only registration).
 const plainMix = "plain"
 
-// ErrProtocol reports a protocol sigbench does not drive yet.
-var ErrProtocol = errors.New("protocol not supported yet (sip only)")
+// Protocols sigbench drives.
+const (
+	protoSIP  = "sip"
+	protoH248 = "h248"
+)
+
+// maxGateways bounds -terminals with -protocol h248: each gateway owns a socket
+// (the proxy keeps a registration by the gateway's address and port), so one
+// file descriptor and one reading goroutine each.
+const maxGateways = 8192
+
+// ErrProtocol reports a protocol sigbench does not drive.
+var ErrProtocol = errors.New("protocol not supported (sip, h248)")
 
 // options are the parsed flags.
 type options struct {
@@ -89,11 +100,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Float64Var(&o.rate, "rate", 0, "open loop: registrations started per second")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to start registrations")
 	fs.Int64Var(&o.count, "count", 0, "stop after this many registrations (0: duration only)")
-	fs.StringVar(&o.protocol, "protocol", "sip", "signaling protocol: sip (h248 reserved)")
+	fs.StringVar(&o.protocol, "protocol", protoSIP, "signaling protocol: sip (REGISTER) or "+
+		"h248 (media gateways: ServiceChange, Notify; one socket per gateway)")
 	fs.StringVar(&o.mixText, "mix", "hmac-sha256=1", "terminal kinds and weights: "+
 		"hmac-sha256, ascon128a-v12 or plain, e.g. hmac-sha256=3,ascon128a-v12=1,plain=1")
 	digest := fs.String("digest", "SHA-256,MD5", "digest algorithms in order of preference")
-	fs.IntVar(&o.sockets, "sockets", 8, "UDP sockets the terminals share")
+	fs.IntVar(&o.sockets, "sockets", 8, "UDP sockets the terminals share (sip; h248 "+
+		"opens one per gateway)")
 	ips := fs.String("local-ips", "auto", "loopback addresses the sockets bind, in turn "+
 		"(auto: 127.0.0.1, 127.0.0.2, ... one per socket)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "one registration's time limit")
@@ -132,10 +145,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // check validates the flags' values and fills in the closed-loop default.
 func (o *options) check() error {
 	switch {
-	case o.protocol == "h248":
-		return fmt.Errorf("-protocol h248: %w", ErrProtocol)
-	case o.protocol != "sip":
+	case o.protocol != protoSIP && o.protocol != protoH248:
 		return fmt.Errorf("-protocol %q: %w", o.protocol, ErrProtocol)
+	case o.protocol == protoH248 && o.terminals > maxGateways:
+		return fmt.Errorf("-protocol h248: -terminals must be 1 to %d (a socket each)",
+			maxGateways)
 	case o.terminals < 1 || o.terminals > MaxTerminals:
 		return fmt.Errorf("-terminals must be 1 to %d", MaxTerminals)
 	case o.rate < 0 || o.rate > maxRate:
@@ -175,6 +189,12 @@ func (o *options) check() error {
 		o.concurrency = min(o.terminals, 32)
 	}
 	o.sockets = min(o.sockets, o.terminals)
+	if o.protocol == protoH248 {
+		o.sockets = o.terminals
+		if o.localPort > 0 && o.localPort+o.sockets > 65535 {
+			return errors.New("-local-port must leave room for one port per gateway")
+		}
+	}
 	return nil
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -146,7 +145,8 @@ func TestMixAssignment(t *testing.T) {
 
 func TestFlagsRejected(t *testing.T) {
 	for _, args := range [][]string{
-		{"-protocol", "h248"},
+		{"-protocol", "h248", "-terminals", "9000"},
+		{"-protocol", "h248", "-terminals", "100", "-local-port", "65500"},
 		{"-protocol", "mgcp"},
 		{"-terminals", "0"},
 		{"-rate", "10", "-concurrency", "2"},
@@ -163,8 +163,8 @@ func TestFlagsRejected(t *testing.T) {
 			t.Errorf("%q accepted", args)
 		}
 	}
-	if _, err := parseFlags([]string{"-protocol", "h248"}, &bytes.Buffer{}); !errors.Is(err, ErrProtocol) {
-		t.Errorf("h248: err %v, want ErrProtocol", err)
+	if _, err := parseFlags([]string{"-protocol", "mgcp"}, &bytes.Buffer{}); !errors.Is(err, ErrProtocol) {
+		t.Errorf("mgcp: err %v, want ErrProtocol", err)
 	}
 	var out bytes.Buffer
 	if code := run([]string{"-terminals", "0"}, &out, &out); code != 2 {
@@ -231,26 +231,7 @@ func TestFailuresCounted(t *testing.T) {
 		{"wrong-password", "ascon128a-v12", func(tm *term) { tm.password += "x" }, "status 403"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := parseFlags(append([]string{"-terminals", "4", "-count", "8",
-				"-concurrency", "2", "-mix", tc.mix, "-progress", "never"}, testTimers...),
-				&bytes.Buffer{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			sys, err := openSystem(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sys.close()
-			e, err := newEngine(o, sys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.close()
-			tc.break_(e.terms[0])
-			s := summarize(e, e.drive(ctx, o))
+			s := runBroken(t, []string{"-mix", tc.mix}, tc.break_)
 			// FIFO reuse: every terminal registers twice, the broken one fails twice.
 			if s.Succeeded != 6 || s.Failed != 2 || s.Failures[tc.reason] != 2 {
 				t.Fatalf("succeeded %d failed %d failures %v", s.Succeeded, s.Failed, s.Failures)

@@ -33,6 +33,7 @@ type Summary struct {
 	MessagesSent        uint64            `json:"messages_sent"`
 	MessagesReceived    uint64            `json:"messages_received"`
 	Retransmissions     uint64            `json:"retransmissions"`
+	KeysVerified        uint64            `json:"keys_verified"` // SK opened, MAC checked
 	Stray               uint64            `json:"stray"`
 	RegistrationsPerSec float64           `json:"registrations_per_s"`
 	MessagesPerSec      float64           `json:"messages_per_s"`
@@ -86,12 +87,12 @@ func summarize(e *engine, elapsed time.Duration) *Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := &Summary{
-		Protocol: "sip", Target: e.target.String(), Terminals: len(e.terms),
+		Protocol: e.proto, Target: e.target.String(), Terminals: len(e.terms),
 		ElapsedSec: elapsed.Seconds(), Started: uint64(e.started.Load()),
 		Succeeded: r.succeeded.Load(), Failed: r.failed.Load(), Skipped: r.skips.Load(),
 		Transactions: r.transactions.Load(), MessagesSent: e.sent.Load(),
 		MessagesReceived: e.received.Load(), Retransmissions: e.retransmitted.Load(),
-		Stray: e.stray.Load(), Failures: maps.Clone(r.failures),
+		Stray: e.stray.Load(), KeysVerified: e.verified.Load(), Failures: maps.Clone(r.failures),
 		Registration: percentiles(r.reg), Transaction: percentiles(r.txn),
 	}
 	if sec := elapsed.Seconds(); sec > 0 {
@@ -123,6 +124,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "registrations\t%d started, %d succeeded, %d failed, %d skipped\n",
 		s.Started, s.Succeeded, s.Failed, s.Skipped)
 	fmt.Fprintf(tw, "registrations/s\t%.0f\n", s.RegistrationsPerSec)
+	fmt.Fprintf(tw, "keys verified\t%d (session key opened, MAC checked)\n", s.KeysVerified)
 	fmt.Fprintf(tw, "messages/s\t%.0f (%d sent, %d received, %d retransmitted, %d stray)\n",
 		s.MessagesPerSec, s.MessagesSent, s.MessagesReceived, s.Retransmissions, s.Stray)
 	for _, reason := range slices.Sorted(maps.Keys(s.Failures)) {

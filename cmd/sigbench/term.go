@@ -40,12 +40,15 @@ type term struct {
 	identity string
 	offer    []string // Security-Client entries; nil for a plain registration
 	offerHdr []byte   // the Security-Client line with Require and Proxy-Require
+	offered  [][]byte // the offer's entries, for the MAC input
 	password string   // digest password derived from Kc
 	kek      [skd.KEKSize]byte
 	sock     *sock
 	fromTag  string
 	aor      string // "sip:identity@realm"
 	timer    *time.Timer
+	idBytes  []byte  // the identity, for the wrap AD without a conversion
+	mg       *mgTerm // the media gateway's state; nil for a SIP terminal
 
 	mu       sync.Mutex
 	callID   string // new for each registration with -fresh-call-id
@@ -61,6 +64,7 @@ type term struct {
 	ch       challenge
 	ha1      string // cached H(A1) for ha1Key
 	ha1Key   string // algorithm and realm the cached H(A1) is for
+	opener   *skd.Opener
 }
 
 // challenge is what a terminal keeps from the 401, copied out of the read buffer.
@@ -81,6 +85,7 @@ func newTerm(idx int, runTag, identity, realm string, kc []byte, offer []string,
 		idx:      idx,
 		runTag:   runTag,
 		identity: identity,
+		idBytes:  []byte(identity),
 		aor:      "sip:" + identity + "@" + realm,
 		offer:    offer,
 		password: skd.DigestPassword(kc),
@@ -88,6 +93,9 @@ func newTerm(idx int, runTag, identity, realm string, kc []byte, offer []string,
 		sock:     s,
 		callID:   randomHex(8) + "@" + s.host,
 		fromTag:  randomHex(6),
+	}
+	for _, e := range offer {
+		t.offered = append(t.offered, []byte(e))
 	}
 	if len(offer) > 0 {
 		line := "Require: sec-agree\r\nProxy-Require: sec-agree\r\nSecurity-Client: "

@@ -192,7 +192,11 @@ func (e *engine) onFinal(t *term, r *rx, code int) string {
 	if !hasMAC {
 		return reasonNoMAC
 	}
-	return verifyMAC(t, r, sk, termBlob, wrapName, mac)
+	reason = verifyMAC(t, r, sk, termBlob, wrapName, mac)
+	if reason == "" {
+		e.verified.Add(1)
+	}
+	return reason
 }
 
 // openSK opens terminal= under the terminal's KEK (PROTOCOL.md §3, recipient
@@ -202,17 +206,19 @@ func openSK(t *term, r *rx, alg skd.WrapAlg, b64 []byte) ([]byte, string) {
 	if r.blob, err = decodeB64(r.blob, b64); err != nil {
 		return nil, reasonBadKeyDist
 	}
-	o, err := skd.NewOpener(&t.kek)
-	if err != nil {
-		return nil, reasonUnwrap
+	if t.opener == nil {
+		// Built once per terminal: the key schedules cost more than an unwrap.
+		if t.opener, err = skd.NewOpener(&t.kek); err != nil {
+			return nil, reasonUnwrap
+		}
 	}
 	ad := skd.WrapAD{
 		Recipient: []byte(skd.RecipientTerminal),
-		Identity:  []byte(t.identity),
+		Identity:  t.idBytes,
 		Realm:     t.ch.realm,
 		Nonce:     t.ch.nonce,
 	}
-	sk, err := o.Open(r.sk[:0], alg, &ad, r.blob)
+	sk, err := t.opener.Open(r.sk[:0], alg, &ad, r.blob)
 	if err != nil {
 		return nil, reasonUnwrap
 	}
@@ -231,14 +237,10 @@ func verifyMAC(t *term, r *rx, sk, termBlob, wrapName, mac []byte) string {
 	num, method := m.CSeq()
 	r.seq = strconv.AppendUint(r.seq[:0], uint64(num), 10)
 	r.seq = append(append(r.seq, ' '), method...)
-	r.offered = r.offered[:0]
-	for _, e := range t.offer {
-		r.offered = append(r.offered, []byte(e))
-	}
 	f := skd.RegFields{
 		Protocol: "sip", Status: []byte("200"), TxnID: callID, Seq: r.seq,
 		FromTag: m.FromTag(), ToTag: m.ToTag(), Nonce: t.ch.nonce, Chosen: t.ch.chosen,
-		Offered: r.offered, Terminal: termBlob, Wrap: wrapName,
+		Offered: t.offered, Terminal: termBlob, Wrap: wrapName,
 	}
 	if r.macIn, err = skd.AppendMACInput(r.macIn[:0], &f); err != nil {
 		return reasonBadResponse

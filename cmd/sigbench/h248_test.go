@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sigproxy/sigproxy/keystore/skd"
+)
+
+// TestRunH248InProcess drives every gateway kind through the proxy's H.248 side to
+// the softswitch's MGC on real sockets, and checks that every offering gateway's
+// session key opened and its authentication header verified.
+func TestRunH248InProcess(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "s.json")
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"-protocol", "h248", "-terminals", "12", "-count", "36",
+		"-concurrency", "6", "-mix", "hmac-sha256=1,ascon128a-v12=1,plain=1",
+		"-progress", "never", "-duration", "30s", "-json", jsonPath}, testTimers...)
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "(h248, closed-loop") ||
+		!strings.Contains(stdout.String(), "36 succeeded, 0 failed") {
+		t.Errorf("summary:\n%s", stdout.String())
+	}
+	var s Summary
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	// An offering registration is two transactions (ServiceChange, Notify), four
+	// messages sent (both with a Reply to the MGC's Modify) and two received; a plain
+	// one is one transaction, one message each way. Which kind registers how often
+	// depends on completion order, but the first 12 take every gateway once: 8
+	// offering, 4 plain.
+	keyed, plain := s.KeysVerified, s.Succeeded-s.KeysVerified
+	if s.Protocol != protoH248 || s.Succeeded != 36 || s.Failed != 0 || keyed < 8 || plain < 4 ||
+		s.Transactions != 2*keyed+plain || s.MessagesSent != 4*keyed+plain ||
+		s.MessagesReceived != 2*keyed+plain || s.Stray != 0 || s.Registration.Count != 36 ||
+		s.Registration.P99 <= 0 {
+		t.Fatalf("summary %+v", s)
+	}
+}
+
+// TestH248FailuresCounted breaks one gateway and checks that the generator reports
+// exactly the failure the broken check must produce.
+func TestH248FailuresCounted(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mix    string
+		break_ func(*term)
+		reason string
+	}{
+		{"wrong-kek", "hmac-sha256", func(tm *term) { tm.kek[0] ^= 1 }, reasonUnwrap},
+		{"wrong-password", "ascon128a-v12", func(tm *term) { tm.password += "x" }, "error 402"},
+		// The proxy MACs the offer it received; a gateway that remembers another
+		// one must not verify.
+		{"other-offer", "ascon128a-v12", func(tm *term) {
+			tm.offered = [][]byte{[]byte("ascon128a-v12;q=0.5")}
+		}, reasonMACMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := runBroken(t, []string{"-protocol", "h248", "-mix", tc.mix}, tc.break_)
+			// FIFO reuse: every gateway registers twice, the broken one fails twice.
+			if s.Succeeded != 6 || s.Failed != 2 || s.Failures[tc.reason] != 2 ||
+				s.KeysVerified != 6 {
+				t.Fatalf("succeeded %d failed %d verified %d failures %v", s.Succeeded,
+					s.Failed, s.KeysVerified, s.Failures)
+			}
+			var out bytes.Buffer
+			if err := s.WriteText(&out); err != nil ||
+				!strings.Contains(out.String(), "failed: "+tc.reason) {
+				t.Errorf("summary does not name the failure: %v\n%s", err, out.String())
+			}
+		})
+	}
+}
+
+// runBroken runs 8 registrations of 4 terminals, two at a time, with the first
+// terminal broken by brk, against the system started in-process.
+func runBroken(t *testing.T, flags []string, brk func(*term)) *Summary {
+	t.Helper()
+	o, err := parseFlags(append(append([]string{"-terminals", "4", "-count", "8",
+		"-concurrency", "2", "-progress", "never"}, flags...), testTimers...),
+		&bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sys, err := openSystem(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.close()
+	e, err := newEngine(o, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	brk(e.terms[0])
+	return summarize(e, e.drive(ctx, o))
+}
+
+// TestMGDigestMatchesSkd checks the gateway's cached, reused-state digest against
+// skd's reference computation, for both algorithms and a second registration.
+func TestMGDigestMatchesSkd(t *testing.T) {
+	s := &sock{host: "127.0.0.7:40001"}
+	tm := newTerm(0, "0123abcd", "mg1", "sigproxy.test", bytes.Repeat([]byte{7}, 32), nil, s)
+	tm.mg = newMGTerm(tm)
+	if tm.mg.mid != "[127.0.0.7]:40001" {
+		t.Errorf("mid %q", tm.mg.mid)
+	}
+	d := newDigester()
+	for _, alg := range []string{skd.DigestSHA256, skd.DigestMD5, skd.DigestSHA256} {
+		for _, nonce := range []string{"n1", "3q2+7w"} {
+			tm.ch.alg, tm.ch.realm, tm.ch.nonce = alg, []byte("sigproxy.test"), []byte(nonce)
+			got, err := tm.appendMGDigest(nil, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ha1, _ := skd.HA1(alg, "mg1", "sigproxy.test", tm.password)
+			want, _ := skd.DigestResponse(alg, ha1, nonce, "Notify", "megaco:mg1", "", "", "")
+			if string(got) != want {
+				t.Errorf("%s %s: %s, want %s", alg, nonce, got, want)
+			}
+		}
+	}
+	tm.ch.alg = "SHA-512"
+	tm.ha1Key = ""
+	if _, err := tm.appendMGDigest(nil, d); err == nil {
+		t.Error("SHA-512 accepted")
+	}
+}
