@@ -71,11 +71,9 @@ func LookupParam(name []byte) ParamCode {
 	case 1:
 		return oneLetter[name[0]]
 	case 2:
-		k := uint16(upper(name[0]))<<8 | uint16(upper(name[1]))
-		for c := ParamSecondEndpointID; c < ParamExtension; c++ {
-			if n := paramNames[c]; len(n) == 2 && uint16(n[0])<<8|uint16(n[1]) == k {
-				return c
-			}
+		c := twoLetter[twoLetterIndex(name[0], name[1])]
+		if n := paramNames[c]; len(n) == 2 && upper(name[0]) == n[0] && upper(name[1]) == n[1] {
+			return c
 		}
 	}
 	if upper(name[0]) == 'X' && (name[1] == '-' || name[1] == '+') {
@@ -99,6 +97,21 @@ var oneLetter = func() (t [256]ParamCode) {
 	}
 	return t
 }()
+
+// twoLetter maps the two-letter codes by twoLetterIndex; the index folds
+// case and keeps five bits of each byte, which tells the RFC 3435 codes
+// apart (a test checks each looks itself up). LookupParam compares the name
+// with the code's to reject other bytes that fold to the same index.
+var twoLetter = func() (t [1 << 10]ParamCode) {
+	for c := ParamResponseAck; c < ParamExtension; c++ {
+		if n := paramNames[c]; len(n) == 2 {
+			t[twoLetterIndex(n[0], n[1])] = c
+		}
+	}
+	return t
+}()
+
+func twoLetterIndex(a, b byte) int { return int(a&31)<<5 | int(b&31) }
 
 func upper(c byte) byte {
 	if 'a' <= c && c <= 'z' {
