@@ -32,8 +32,8 @@ func ParseEndpoint(b []byte) (Endpoint, error) {
 	if err != nil {
 		return Endpoint{}, err
 	}
-	return Endpoint{Local: b[:ep.at], Domain: b[ep.at+1 : ep.dom1],
-		Host: b[ep.host0:ep.host1], Port: ep.port, Wildcard: ep.wild}, nil
+	return Endpoint{Local: b[:ep.at:ep.at], Domain: b[ep.at+1 : ep.dom1 : ep.dom1],
+		Host: b[ep.host0:ep.host1:ep.host1], Port: ep.port, Wildcard: ep.wild}, nil
 }
 
 // parseEndpoint parses b as an endpoint name. On error it returns the

@@ -66,9 +66,9 @@ func checkReaders(t *testing.T, m *Message, b []byte) {
 	t.Helper()
 	for _, v := range [][]byte{m.VerbBytes(), m.TransactionIDBytes(), m.Endpoint(),
 		m.LocalName(), m.Domain(), m.Host(), m.Version(), m.Profile(), m.PackageName(),
-		m.Commentary(), m.FirstLine(), m.SDP()} {
-		if !inside(b, v) {
-			t.Fatalf("view %q outside the buffer", v)
+		m.Commentary(), m.FirstLine(), m.SDP(), m.Bytes()} {
+		if !inside(b, v) || cap(v) != len(v) {
+			t.Fatalf("view %q outside the buffer or not capped", v)
 		}
 	}
 	if m.TransactionID() < 1 || m.TransactionID() > MaxTransactionID ||
@@ -78,13 +78,15 @@ func checkReaders(t *testing.T, m *Message, b []byte) {
 	if m.IsCommand() {
 		ep, err := ParseEndpoint(m.Endpoint())
 		if err != nil || !bytes.Equal(ep.Host, m.Host()) || ep.Port != m.Port() ||
-			ep.Wildcard != m.Wildcard() {
+			ep.Wildcard != m.Wildcard() || !bytes.Equal(ep.Domain, m.Domain()) ||
+			!bytes.Equal(ep.Local, m.LocalName()) || cap(ep.Host) != len(ep.Host) {
 			t.Fatalf("ParseEndpoint(%q): %+v %v", m.Endpoint(), ep, err)
 		}
 	}
 	for i := range m.NumParams() {
 		p := m.Param(i)
 		if !inside(b, p.Name) || !inside(b, p.Value) || LookupParam(p.Name) != p.Code ||
+			cap(p.Value) != len(p.Value) ||
 			m.Find(string(p.Name)) > i {
 			t.Fatalf("param %d: %q %q", i, p.Name, p.Value)
 		}

@@ -144,7 +144,7 @@ func (m *Message) VerbBytes() []byte {
 	if !m.IsCommand() {
 		return nil
 	}
-	return m.buf[:4]
+	return m.buf[:4:4]
 }
 
 // TransactionID returns the transaction id, 1 to 999999999 (0 after a
@@ -256,7 +256,7 @@ func (m *Message) SDP() []byte {
 	if !m.sdp {
 		return nil
 	}
-	return m.buf[m.body0:m.body1]
+	return m.buf[m.body0:m.body1:m.body1]
 }
 
 // span returns buf[a:b], nil when the span is empty or the message invalid.
