@@ -123,13 +123,17 @@ func TestMGDigestMatchesSkd(t *testing.T) {
 	}
 	d := newDigester()
 	for _, alg := range []string{skd.DigestSHA256, skd.DigestMD5, skd.DigestSHA256} {
-		for _, nonce := range []string{"n1", "3q2+7w"} {
-			tm.ch.alg, tm.ch.realm, tm.ch.nonce = alg, []byte("sigproxy.test"), []byte(nonce)
+		for _, nonce := range []string{"n1", "3q2+7w", "n1"} {
+			realm := "sigproxy.test"
+			if nonce == "n1" {
+				realm = "other.test" // a new realm must not hit the cached H(A1)
+			}
+			tm.ch.alg, tm.ch.realm, tm.ch.nonce = alg, []byte(realm), []byte(nonce)
 			got, err := tm.appendMGDigest(nil, d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ha1, _ := skd.HA1(alg, "mg1", "sigproxy.test", tm.password)
+			ha1, _ := skd.HA1(alg, "mg1", realm, tm.password)
 			want, _ := skd.DigestResponse(alg, ha1, nonce, "Notify", "megaco:mg1", "", "", "")
 			if string(got) != want {
 				t.Errorf("%s %s: %s, want %s", alg, nonce, got, want)

@@ -68,13 +68,12 @@ func appendEmptyAuth(b []byte, identity, realm string) []byte {
 // registers again pays only for the response hash.
 func (t *term) appendDigest(b []byte, uriRealm string) ([]byte, error) {
 	ch := &t.ch
-	key := ch.alg + " " + string(ch.realm)
-	if t.ha1Key != key {
+	if !isHA1Key(t.ha1Key, ch.alg, ch.realm) {
 		ha1, err := skd.HA1(ch.alg, t.identity, string(ch.realm), t.password)
 		if err != nil {
 			return b, err
 		}
-		t.ha1, t.ha1Key = ha1, key
+		t.ha1, t.ha1Key = ha1, ch.alg+" "+string(ch.realm)
 	}
 	uri := "sip:" + uriRealm
 	var nc, cnonce, qop string
@@ -111,4 +110,12 @@ func (t *term) appendDigest(b []byte, uriRealm string) ([]byte, error) {
 		b = append(b, '"')
 	}
 	return b, nil
+}
+
+// isHA1Key reports whether key, the cached H(A1)'s "algorithm realm", is alg and
+// realm, without building the key (a registration that hits the cache allocates
+// nothing).
+func isHA1Key(key, alg string, realm []byte) bool {
+	return len(key) == len(alg)+1+len(realm) && key[:len(alg)] == alg &&
+		key[len(alg)] == ' ' && key[len(alg)+1:] == string(realm)
 }

@@ -1,0 +1,119 @@
+//go:build !race
+
+package main
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/sigproxy/sigproxy/tools/loopback"
+)
+
+// replay holds one gateway and the proxy's two messages of a real registration,
+// to run the gateway's side of it again without the proxy: the per-message path
+// sigbench itself spends CPU on.
+type replay struct {
+	e                  *engine
+	t                  *term
+	r                  *rx
+	sc                 uint32 // the ServiceChange's TransactionID
+	challenge, success []byte
+}
+
+// captureH248 registers one ascon gateway through the proxy started in-process,
+// with the engine's handler reading what the socket receives, and then points
+// the engine at a socket nobody reads.
+func captureH248(tb testing.TB) *replay {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ls, err := loopback.Start(ctx, loopback.Options{Subscribers: []string{"mg1"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ls.Close() })
+	socks, err := openSockets(2, []netip.Addr{netip.MustParseAddr("127.0.0.1")}, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { closeSockets(socks) })
+	e := &engine{
+		target: ls.H248ProxyAddr().AddrPort(), proto: protoH248, realm: "sigproxy.test",
+		timeout: time.Minute, t1: time.Minute, digest: []string{"SHA-256", "MD5"},
+		socks: socks[:1], idle: make(chan *term, 1), rec: newRecorder(time.Hour),
+	}
+	t := newTerm(0, newRunTag(), "mg1", e.realm, ls.Kc("mg1"), []string{"ascon128a-v12"},
+		socks[0])
+	t.mg, socks[0].mg = newMGTerm(t), t
+	t.timer = time.AfterFunc(time.Hour, func() {})
+	t.timer.Stop()
+	e.terms = []*term{t}
+	rp := &replay{e: e, t: t, r: newRx(), sc: t.mg.nextTxn}
+	e.inflight.Add(1)
+	e.begin(t, time.Now())
+	rp.challenge = readOne(tb, socks[0].conn)
+	e.handleH248(t, rp.r, rp.challenge)
+	rp.success = readOne(tb, socks[0].conn)
+	e.handleH248(t, rp.r, rp.success)
+	<-e.idle
+	if e.verified.Load() != 1 {
+		tb.Fatalf("captured registration not verified: %v", e.rec.failures)
+	}
+	e.target = socks[1].conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	return rp
+}
+
+func readOne(tb testing.TB, c *net.UDPConn) []byte {
+	tb.Helper()
+	buf := make([]byte, 8192)
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := c.Read(buf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buf[:n]
+}
+
+// once runs the gateway's side of the captured registration again: challenge
+// (Reply and Notify sent) and success (key opened, MAC verified, Reply sent).
+func (rp *replay) once() {
+	t, e := rp.t, rp.e
+	t.mu.Lock()
+	t.mg.nextTxn = rp.sc + 1
+	t.mg.txn = rp.sc
+	t.state = stateWait401
+	now := time.Now()
+	t.started, t.txStart, t.deadline = now, now, now.Add(time.Minute)
+	t.mu.Unlock()
+	e.inflight.Add(1)
+	e.handleH248(t, rp.r, rp.challenge)
+	e.handleH248(t, rp.r, rp.success)
+	<-e.idle
+}
+
+// TestH248GatewayPathAllocs guards sigbench's own per-message path for H.248: once
+// the buffers have grown, a whole gateway registration (parse two messages, digest,
+// unwrap, SPI, MAC, three sends) allocates nothing.
+func TestH248GatewayPathAllocs(t *testing.T) {
+	rp := captureH248(t)
+	before := rp.e.verified.Load()
+	if n := testing.AllocsPerRun(50, rp.once); n != 0 {
+		t.Errorf("%.1f allocations per registration, want 0", n)
+	}
+	if got := rp.e.verified.Load() - before; got != 51 || rp.e.rec.failed.Load() != 0 {
+		t.Fatalf("replays verified %d, failures %v", got, rp.e.rec.failures)
+	}
+}
+
+// BenchmarkH248Gateway measures what one gateway registration costs sigbench itself
+// (both messages handled, three datagrams sent), the load side's share of a run.
+func BenchmarkH248Gateway(b *testing.B) {
+	rp := captureH248(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		rp.once()
+	}
+}
