@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/sigproxy/sigproxy/tools/loopback"
@@ -20,45 +21,83 @@ const pollEvery = 5 * time.Millisecond
 // to loopback only.
 var ErrNotLoopback = errors.New("target is not a loopback address")
 
-// system is the target and the keys of its subscribers.
+// system is the targets and the keys of a system's subscribers.
 type system struct {
-	target netip.AddrPort
+	target map[string]netip.AddrPort // by protocol
 	keys   []terminal.SubscriberKey
 	close  func()
 }
 
-// benchmark sets up the terminals, runs the load and returns what it measured.
-func benchmark(ctx context.Context, o *options, stderr io.Writer) (*Summary, error) {
+// Outcome is what one run measured: a summary per protocol and the measured
+// processes, whose CPU is divided by the work of every protocol together.
+type Outcome struct {
+	Runs      []*Summary  `json:"runs"`
+	Processes []ProcUsage `json:"processes,omitempty"`
+}
+
+// benchmark sets up the terminals, runs the load of every protocol at once and
+// returns what it measured.
+func benchmark(ctx context.Context, o *options, stderr io.Writer) (*Outcome, error) {
 	sys, err := openSystem(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	defer sys.close()
-	e, err := newEngine(o, sys)
-	if err != nil {
-		return nil, err
+	var engines []*engine
+	defer func() {
+		for _, e := range engines {
+			e.close()
+		}
+	}()
+	for i, proto := range o.protocols() {
+		keys := sys.keys[i*o.terminals : (i+1)*o.terminals]
+		e, err := newEngine(o, proto, sys.target[proto], keys)
+		if err != nil {
+			return nil, err
+		}
+		engines = append(engines, e)
 	}
-	defer e.close()
-	procs, err := startUsage(o.pids)
+	procs, err := startUsage(append([]watched{self(o)}, o.pids...))
 	if err != nil {
 		return nil, err
 	}
 	var bar *progress
 	if wantProgress(o.progress, stderr) {
-		bar = startProgress(stderr, e, o.count, o.duration)
+		bar = startProgress(stderr, engines, o.count, o.duration)
 	}
-	elapsed := e.drive(ctx, o)
+	elapsed := make([]time.Duration, len(engines))
+	var wg sync.WaitGroup
+	for i, e := range engines {
+		wg.Go(func() { elapsed[i] = e.drive(ctx, o) })
+	}
+	wg.Wait()
 	bar.close(stderr)
-	s := summarize(e, elapsed)
-	s.Mode, s.Concurrency, s.TargetRate, s.Mix = modeClosed, o.concurrency, o.rate, mixNames(o)
-	if o.rate > 0 {
-		s.Mode = modeOpen
+	out := &Outcome{}
+	var txns, regs uint64
+	for i, e := range engines {
+		s := summarize(e, elapsed[i])
+		s.Mode, s.Concurrency, s.TargetRate, s.Mix = modeClosed, o.concurrency, o.rate, mixNames(o)
+		if o.rate > 0 {
+			s.Mode = modeOpen
+		}
+		txns, regs = txns+s.Transactions, regs+s.Succeeded
+		out.Runs = append(out.Runs, s)
 	}
-	if err := finishUsage(procs, s.Transactions, s.Succeeded); err != nil {
+	if err := finishUsage(procs, txns, regs); err != nil {
 		return nil, err
 	}
-	s.Processes = procs
-	return s, nil
+	out.Processes = procs
+	return out, nil
+}
+
+// self names sigbench's own process among the measured ones: the load side alone
+// with -proxy, the whole in-process system without.
+func self(o *options) watched {
+	name := "sigbench"
+	if o.proxy == "" {
+		name = "sigbench+system"
+	}
+	return watched{name: name, pid: os.Getpid()}
 }
 
 func mixNames(o *options) []string {
@@ -70,12 +109,12 @@ func mixNames(o *options) []string {
 }
 
 // openSystem connects to the running system named by -proxy, or starts one
-// in-process with -terminals freshly provisioned subscribers.
+// in-process with -terminals freshly provisioned subscribers per protocol.
 func openSystem(ctx context.Context, o *options) (*system, error) {
 	if o.proxy != "" {
 		return externalSystem(o)
 	}
-	ids := make([]string, o.terminals)
+	ids := make([]string, o.terminals*len(o.protocols()))
 	for i := range ids {
 		ids[i] = fmt.Sprintf("bench%07d", i+1)
 	}
@@ -85,9 +124,11 @@ func openSystem(ctx context.Context, o *options) (*system, error) {
 	if err != nil {
 		return nil, err
 	}
-	sys := &system{target: ls.Proxy.Handler().Addr(), close: func() { _ = ls.Close() }}
-	if o.protocol == protoH248 {
-		sys.target = ls.H248ProxyAddr().AddrPort()
+	sys := &system{
+		target: map[string]netip.AddrPort{
+			protoSIP: ls.Proxy.Handler().Addr(), protoH248: ls.H248ProxyAddr().AddrPort(),
+		},
+		close: func() { _ = ls.Close() },
 	}
 	for _, id := range ids {
 		sys.keys = append(sys.keys, terminal.SubscriberKey{Identity: id, Kc: ls.Kc(id)})
@@ -118,27 +159,33 @@ func externalSystem(o *options) (*system, error) {
 			len(keys), o.offset+o.terminals)
 	}
 	keys = keys[o.offset : o.offset+o.terminals]
-	return &system{target: target, keys: keys, close: func() {}}, nil
+	return &system{target: map[string]netip.AddrPort{o.protocol: target}, keys: keys,
+		close: func() {}}, nil
 }
 
-// newEngine opens the sockets and prepares one terminal per key.
-func newEngine(o *options, sys *system) (*engine, error) {
-	socks, err := openSockets(o.sockets, o.localIPs, o.localPort)
+// newEngine opens the sockets and prepares one terminal per key, for proto.
+func newEngine(o *options, proto string, target netip.AddrPort,
+	keys []terminal.SubscriberKey) (*engine, error) {
+	n, port := o.sockets, o.localPort
+	if proto == protoH248 {
+		n, port = o.terminals, o.h248Port()
+	}
+	socks, err := openSockets(n, o.localIPs, port)
 	if err != nil {
 		return nil, err
 	}
 	e := &engine{
-		target: sys.target, proto: o.protocol, realm: o.realm, timeout: o.timeout, t1: o.t1, digest: o.digest,
-		socks: socks, idle: make(chan *term, len(sys.keys)), rec: newRecorder(o.interval),
+		target: target, proto: proto, realm: o.realm, timeout: o.timeout, t1: o.t1, digest: o.digest,
+		socks: socks, idle: make(chan *term, len(keys)), rec: newRecorder(o.interval),
 		limit: o.count, closed: o.rate == 0, freshCallID: o.freshCallID,
 	}
 	tag := newRunTag()
-	for i, k := range sys.keys {
+	for i, k := range keys {
 		// The socket follows the subscriber's place in the key file, so with
 		// -local-port a subscriber has the same Contact whatever -offset says.
 		s := socks[(o.offset+i)%len(socks)]
 		t := newTerm(i, tag, k.Identity, o.realm, k.Kc, kindOf(o.mix, o.offset+i).offer, s)
-		if o.protocol == protoH248 {
+		if proto == protoH248 {
 			t.mg, s.mg = newMGTerm(t), t
 		}
 		t.timer = time.AfterFunc(time.Hour, func() { e.onTimer(t) })

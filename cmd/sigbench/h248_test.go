@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,7 +104,7 @@ func runBroken(t *testing.T, flags []string, brk func(*term)) *Summary {
 		t.Fatal(err)
 	}
 	defer sys.close()
-	e, err := newEngine(o, sys)
+	e, err := newEngine(o, o.protocol, sys.target[o.protocol], sys.keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,5 +145,47 @@ func TestMGDigestMatchesSkd(t *testing.T) {
 	tm.ha1Key = ""
 	if _, err := tm.appendMGDigest(nil, d); err == nil {
 		t.Error("SHA-512 accepted")
+	}
+}
+
+// TestRunBoth runs SIP terminals and H.248 gateways at once against one in-process
+// system and checks both summaries, the measured process and one chart each.
+func TestRunBoth(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath, svgPath := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.svg")
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"-protocol", "both", "-terminals", "6", "-count", "12",
+		"-concurrency", "3", "-mix", "hmac-sha256=1,ascon128a-v12=1", "-progress", "never",
+		"-duration", "30s", "-json", jsonPath, "-plot", svgPath}, testTimers...)
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	var out Outcome
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Runs) != 2 || out.Runs[0].Protocol != protoSIP || out.Runs[1].Protocol != protoH248 {
+		t.Fatalf("runs %+v", out.Runs)
+	}
+	for _, s := range out.Runs {
+		// Every terminal offers: each registration verified a key and MAC.
+		if s.Succeeded != 12 || s.Failed != 0 || s.KeysVerified != 12 || s.Transactions != 24 {
+			t.Errorf("%s: %+v", s.Protocol, s)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "b-"+s.Protocol+".svg")); err != nil {
+			t.Errorf("%s chart: %v", s.Protocol, err)
+		}
+	}
+	if len(out.Processes) != 1 || out.Processes[0].Name != "sigbench+system" ||
+		out.Processes[0].CPUSec <= 0 ||
+		math.Abs(out.Processes[0].CPUPerTxnUS-out.Processes[0].CPUSec*1e6/48) > 1e-6 {
+		t.Errorf("processes %+v", out.Processes)
+	}
+	if n := strings.Count(stdout.String(), "registrations/s"); n != 2 {
+		t.Errorf("%d summaries printed:\n%s", n, stdout.String())
 	}
 }

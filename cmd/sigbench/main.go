@@ -42,6 +42,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -62,36 +64,57 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.duration+o.timeout+time.Minute)
 	defer cancel()
-	s, err := benchmark(ctx, o, stderr)
+	out, err := benchmark(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "sigbench:", err)
 		return 1
 	}
-	if err := report(o, s, stdout); err != nil {
+	if err := report(o, out, stdout); err != nil {
 		fmt.Fprintln(stderr, "sigbench:", err)
 		return 1
 	}
-	if s.Failed > 0 || s.Succeeded == 0 {
-		return 1
+	for _, s := range out.Runs {
+		if s.Failed > 0 || s.Succeeded == 0 {
+			return 1
+		}
 	}
 	return 0
 }
 
-// report prints the summary and writes the JSON and plot files asked for.
-func report(o *options, s *Summary, stdout io.Writer) error {
-	if o.jsonPath == "-" {
-		return s.WriteJSON(stdout)
+// report prints the summaries and writes the JSON and plot files asked for. A
+// run of one protocol writes its Summary as JSON, with the processes in it; a run
+// of both writes the Outcome.
+func report(o *options, out *Outcome, stdout io.Writer) error {
+	var doc interface{ WriteJSON(io.Writer) error } = out
+	if len(out.Runs) == 1 {
+		s := *out.Runs[0]
+		s.Processes = out.Processes
+		doc = &s
 	}
-	if err := s.WriteText(stdout); err != nil {
+	if o.jsonPath == "-" {
+		return doc.WriteJSON(stdout)
+	}
+	if err := out.WriteText(stdout); err != nil {
 		return err
 	}
 	if o.jsonPath != "" {
-		if err := writeFile(o.jsonPath, s.WriteJSON); err != nil {
+		if err := writeFile(o.jsonPath, doc.WriteJSON); err != nil {
 			return err
 		}
 	}
-	if o.plotPath != "" {
-		return writePlot(o.plotPath, s)
+	if o.plotPath == "" {
+		return nil
+	}
+	for _, s := range out.Runs {
+		path := o.plotPath
+		if len(out.Runs) > 1 {
+			// One chart per protocol: out.svg becomes out-sip.svg and out-h248.svg.
+			ext := filepath.Ext(path)
+			path = strings.TrimSuffix(path, ext) + "-" + s.Protocol + ext
+		}
+		if err := writePlot(path, s); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -42,6 +42,7 @@ const plainMix = "plain"
 const (
 	protoSIP  = "sip"
 	protoH248 = "h248"
+	protoBoth = "both" // SIP and H.248 at once, each with its own terminals
 )
 
 // maxGateways bounds -terminals with -protocol h248: each gateway owns a socket
@@ -100,8 +101,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Float64Var(&o.rate, "rate", 0, "open loop: registrations started per second")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to start registrations")
 	fs.Int64Var(&o.count, "count", 0, "stop after this many registrations (0: duration only)")
-	fs.StringVar(&o.protocol, "protocol", protoSIP, "signaling protocol: sip (REGISTER) or "+
-		"h248 (media gateways: ServiceChange, Notify; one socket per gateway)")
+	fs.StringVar(&o.protocol, "protocol", protoSIP, "signaling protocol: sip (REGISTER), "+
+		"h248 (media gateways: ServiceChange, Notify; one socket per gateway) or both "+
+		"(in-process only; -terminals, -concurrency, -rate and -count apply to each)")
 	fs.StringVar(&o.mixText, "mix", "hmac-sha256=1", "terminal kinds and weights: "+
 		"hmac-sha256, ascon128a-v12 or plain, e.g. hmac-sha256=3,ascon128a-v12=1,plain=1")
 	digest := fs.String("digest", "SHA-256,MD5", "digest algorithms in order of preference")
@@ -145,11 +147,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // check validates the flags' values and fills in the closed-loop default.
 func (o *options) check() error {
 	switch {
-	case o.protocol != protoSIP && o.protocol != protoH248:
+	case o.protocol != protoSIP && o.protocol != protoH248 && o.protocol != protoBoth:
 		return fmt.Errorf("-protocol %q: %w", o.protocol, ErrProtocol)
-	case o.protocol == protoH248 && o.terminals > maxGateways:
-		return fmt.Errorf("-protocol h248: -terminals must be 1 to %d (a socket each)",
-			maxGateways)
+	case o.protocol != protoSIP && o.terminals > maxGateways:
+		return fmt.Errorf("-protocol %s: -terminals must be 1 to %d (a socket per gateway)",
+			o.protocol, maxGateways)
+	case o.protocol == protoBoth && o.proxy != "":
+		return errors.New("-protocol both runs against the in-process system only")
 	case o.terminals < 1 || o.terminals > MaxTerminals:
 		return fmt.Errorf("-terminals must be 1 to %d", MaxTerminals)
 	case o.rate < 0 || o.rate > maxRate:
@@ -170,8 +174,8 @@ func (o *options) check() error {
 		return errors.New("-proxy needs -kc-file with the terminals' keys")
 	case o.offset < 0 || o.offset > MaxTerminals:
 		return fmt.Errorf("-offset must be 0 to %d", MaxTerminals)
-	case o.localPort < 0 || o.localPort+o.sockets > 65535:
-		return errors.New("-local-port must leave room for -sockets ports below 65536")
+	case o.localPort < 0 || o.localPort+o.socketCount() > 65535:
+		return errors.New("-local-port must leave room for every socket's port below 65536")
 	case o.loops < 1:
 		return errors.New("-loops must be at least 1")
 	case o.progress != "auto" && o.progress != "always" && o.progress != "never":
@@ -189,13 +193,38 @@ func (o *options) check() error {
 		o.concurrency = min(o.terminals, 32)
 	}
 	o.sockets = min(o.sockets, o.terminals)
-	if o.protocol == protoH248 {
-		o.sockets = o.terminals
-		if o.localPort > 0 && o.localPort+o.sockets > 65535 {
-			return errors.New("-local-port must leave room for one port per gateway")
+	return nil
+}
+
+// protocols lists the protocols of the run, SIP first.
+func (o *options) protocols() []string {
+	if o.protocol == protoBoth {
+		return []string{protoSIP, protoH248}
+	}
+	return []string{o.protocol}
+}
+
+// socketCount is how many sockets the run opens: -sockets for SIP, one per
+// gateway for H.248.
+func (o *options) socketCount() int {
+	n := 0
+	for _, p := range o.protocols() {
+		if p == protoSIP {
+			n += min(o.sockets, o.terminals)
+		} else {
+			n += o.terminals
 		}
 	}
-	return nil
+	return n
+}
+
+// h248Port is the first port of the gateways' sockets: after the SIP sockets' in a
+// run of both protocols.
+func (o *options) h248Port() int {
+	if o.localPort == 0 || o.protocol != protoBoth {
+		return o.localPort
+	}
+	return o.localPort + min(o.sockets, o.terminals)
 }
 
 // parseMix reads "name=weight,..." (a name alone weighs 1).

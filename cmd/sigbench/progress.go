@@ -36,9 +36,9 @@ func wantProgress(mode string, w io.Writer) bool {
 }
 
 // startProgress starts redrawing for the engine until stop is called.
-func startProgress(w io.Writer, e *engine, count int64, duration time.Duration) *progress {
+func startProgress(w io.Writer, es []*engine, count int64, duration time.Duration) *progress {
 	p := &progress{byCount: count > 0, stop: make(chan struct{}), done: make(chan struct{})}
-	max := count
+	max := count * int64(len(es))
 	if !p.byCount {
 		max = int64(duration / time.Second)
 	}
@@ -51,11 +51,11 @@ func startProgress(w io.Writer, e *engine, count int64, duration time.Duration) 
 		progressbar.OptionSetRenderBlankState(true),
 		progressbar.OptionShowDescriptionAtLineEnd(),
 	)
-	go p.loop(e)
+	go p.loop(es)
 	return p
 }
 
-func (p *progress) loop(e *engine) {
+func (p *progress) loop(es []*engine) {
 	defer close(p.done)
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
@@ -63,17 +63,22 @@ func (p *progress) loop(e *engine) {
 	for {
 		select {
 		case <-p.stop:
-			p.draw(e, start)
+			p.draw(es, start)
 			_ = p.bar.Finish()
 			return
 		case <-tick.C:
-			p.draw(e, start)
+			p.draw(es, start)
 		}
 	}
 }
 
-func (p *progress) draw(e *engine, start time.Time) {
-	ok, failed := e.rec.succeeded.Load(), e.rec.failed.Load()
+func (p *progress) draw(es []*engine, start time.Time) {
+	var ok, failed uint64
+	var inflight int64
+	for _, e := range es {
+		ok, failed = ok+e.rec.succeeded.Load(), failed+e.rec.failed.Load()
+		inflight += e.inflight.Load()
+	}
 	sec := time.Since(start).Seconds()
 	rate := 0.0
 	if sec > 0 {
@@ -85,7 +90,7 @@ func (p *progress) draw(e *engine, start time.Time) {
 	}
 	// The description first: Set64 redraws, and the line should show one moment.
 	p.bar.Describe(fmt.Sprintf("%s: %d ok, %d failed, %.0f reg/s, %d in flight",
-		unit, ok, failed, rate, e.inflight.Load()))
+		unit, ok, failed, rate, inflight))
 	if p.byCount {
 		_ = p.bar.Set64(int64(ok + failed))
 	} else {

@@ -148,6 +148,7 @@ func TestFlagsRejected(t *testing.T) {
 		{"-protocol", "h248", "-terminals", "9000"},
 		{"-protocol", "h248", "-terminals", "100", "-local-port", "65500"},
 		{"-protocol", "mgcp"},
+		{"-protocol", "both", "-proxy", "127.0.0.1:2944", "-kc-file", "k"},
 		{"-terminals", "0"},
 		{"-rate", "10", "-concurrency", "2"},
 		{"-concurrency", "200", "-terminals", "100"},

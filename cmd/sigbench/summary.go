@@ -150,6 +150,27 @@ func (s *Summary) WriteText(w io.Writer) error {
 	return writeProcesses(w, s.Processes)
 }
 
+// WriteText prints each protocol's summary, then the measured processes, whose
+// CPU per transaction and registration counts the work of every protocol.
+func (o *Outcome) WriteText(w io.Writer) error {
+	for i, s := range o.Runs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := s.WriteText(w); err != nil {
+			return err
+		}
+	}
+	return writeProcesses(w, o.Processes)
+}
+
+// WriteJSON writes the outcome as indented JSON.
+func (o *Outcome) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(o)
+}
+
 func writeProcesses(w io.Writer, procs []ProcUsage) error {
 	if len(procs) == 0 {
 		return nil
