@@ -1,7 +1,15 @@
-// Command sigproxy runs the signaling proxy: it relays SIP between terminals
-// and a softswitch, negotiates the security mechanism, opens the session key
-// the authentication center wrapped under the proxy's key, and adds the
-// verification word to registration success responses.
+// Command sigproxy runs the signaling proxy: it relays SIP and H.248 between
+// terminals and a softswitch, negotiates the security mechanism, opens the
+// session key the authentication center wrapped under the proxy's key, and
+// adds the verification word to registration success responses.
+//
+// Configuration comes from a TOML file (-config, docs/sigproxy.example.toml)
+// and flags; a flag given on the command line overrides the file's key. With
+// -check-config it validates everything, the key files included, and exits.
+//
+// Signals: SIGHUP reloads the proxy key file (key rotation); SIGINT and
+// SIGTERM drain (readiness goes to 503, registrations in progress may finish
+// for up to -drain-timeout) and stop.
 package main
 
 import (
@@ -9,23 +17,24 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/netip"
+	"io"
 	"os"
 	"os/signal"
-	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
-	"github.com/sigproxy/sigproxy/keystore"
-	"github.com/sigproxy/sigproxy/keystore/skd"
 	"github.com/sigproxy/sigproxy/proxy"
+	"github.com/sigproxy/sigproxy/proxy/config"
+	"github.com/sigproxy/sigproxy/proxy/metrics"
 )
 
 func main() {
-	err := run(os.Args[1:])
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 	case err != nil:
@@ -34,75 +43,89 @@ func main() {
 	}
 }
 
-type options struct {
-	listen, advertise, softswitch string
-	h248Listen, h248Softswitch    string
-	proxyID, keys, masterKey      string
-	mechanisms                    string
-	loops, socketBuffer           int
-	pendingCap, perSource         int
-	sessionCap                    int
-	pendingTTL, statsInterval     time.Duration
-	logLevel, logFormat           string
-}
+// stopTimeout bounds the event loops' shutdown once draining is over.
+const stopTimeout = 5 * time.Second
 
-func parseFlags(args []string) (options, error) {
-	var o options
-	fs := flag.NewFlagSet("sigproxy", flag.ContinueOnError)
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:5060", "UDP address for terminals and the softswitch")
-	fs.StringVar(&o.advertise, "advertise", "", "address written into Via and Path (default: the bound address)")
-	fs.StringVar(&o.softswitch, "softswitch", "127.0.0.1:5070", "softswitch UDP address")
-	fs.StringVar(&o.h248Listen, "h248-listen", ":2944",
-		"UDP address for H.248 media gateways (empty: H.248 disabled)")
-	fs.StringVar(&o.h248Softswitch, "h248-softswitch", "127.0.0.1:2945",
-		"H.248 media gateway controller UDP address")
-	fs.StringVar(&o.proxyID, "proxy-id", "sp1", "name the authentication center knows this proxy by")
-	fs.StringVar(&o.keys, "keys", "sp1.keys", "sealed proxy key file (authcenter export-proxy-key)")
-	fs.StringVar(&o.masterKey, "master-key", "proxy-master.key", "master key file that seals the key file")
-	fs.StringVar(&o.mechanisms, "mechanisms", "hmac-sha256,ascon128a-v12", "supported mechanisms, in advertised order")
-	fs.IntVar(&o.loops, "loops", 1, "number of event loops (SO_REUSEPORT sockets)")
-	fs.IntVar(&o.socketBuffer, "socket-buffer", proxy.DefaultSocketBuffer,
-		"UDP socket buffer in bytes (capped by net.core.rmem_max)")
-	fs.IntVar(&o.pendingCap, "pending-capacity", proxy.DefaultPendingCapacity,
-		"registrations in progress the proxy keeps")
-	fs.IntVar(&o.perSource, "pending-per-source", proxy.DefaultPendingPerSource,
-		"registrations in progress one source address may have")
-	fs.IntVar(&o.sessionCap, "session-capacity", proxy.DefaultSessionCapacity,
-		"live session keys (registered terminals); preallocated, about 330 bytes each")
-	fs.DurationVar(&o.pendingTTL, "pending-ttl", proxy.DefaultPendingTTL,
-		"how long an unfinished registration is kept")
-	fs.DurationVar(&o.statsInterval, "stats-interval", time.Minute,
-		"how often the counters are logged (0: only at exit)")
-	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&o.logFormat, "log-format", "json", "json or console")
-	return o, fs.Parse(args)
-}
-
-func run(args []string) error {
-	o, err := parseFlags(args)
+// run starts the proxy and its admin server from args and serves until ctx
+// ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cl, err := parseCommandLine(args, stderr)
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(o.logLevel, o.logFormat)
+	s, err := cl.settings()
+	if err != nil {
+		return err
+	}
+	if cl.check {
+		return checkConfig(s, stdout)
+	}
+	log, err := s.NewLogger()
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	return serve(ctx, s, cl.drain, log)
+}
 
-	cfg, err := o.config(log)
+// checkConfig builds everything the proxy would run with, binds nothing, and
+// reports what it found.
+func checkConfig(s config.Settings, stdout io.Writer) error {
+	kr, err := s.LoadKeyring()
 	if err != nil {
 		return err
 	}
+	cfg := s.Proxy
+	cfg.Keyring, cfg.Logger = kr, zap.NewNop()
+	if _, err := proxy.NewHandler(cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "config ok: proxy %s, SIP %s -> %s, %d proxy key(s)\n",
+		cfg.ProxyID, cfg.Listen, cfg.Softswitch, kr.Len())
+	return nil
+}
+
+// serve runs the proxy until ctx ends, then drains and stops it.
+func serve(ctx context.Context, s config.Settings, drain time.Duration, log *zap.Logger) error {
+	kr, err := s.LoadKeyring()
+	if err != nil {
+		return err
+	}
+	cfg := s.Proxy
+	cfg.Keyring, cfg.Logger = kr, log
 	h, err := proxy.NewHandler(cfg)
 	if err != nil {
 		return err
 	}
+	rl := newKeyReloader(kr, s, log)
+	var ready atomic.Bool
+	admin, err := startAdmin(s, h, rl, &ready, log)
+	if err != nil {
+		return err
+	}
+	defer admin.shutdown()
+
+	stopHUP := rl.onSIGHUP()
+	defer stopHUP()
 	srv := proxy.NewServer(h)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}
+	ready.Store(true)
+	logListening(log, srv, cfg)
+	logStatsUntil(ctx, log, h, s.StatsInterval)
+
+	ready.Store(false)
+	drainPending(log, h, drain)
+	stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	err = srv.Stop(stopCtx)
+	logStats(log, "stopped", h)
+	return err
+}
+
+func logListening(log *zap.Logger, srv *proxy.Server, cfg proxy.Config) {
+	h := srv.Handler()
 	log.Info("listening", zap.Stringer("addr", h.Addr()), zap.String("proxy_id", cfg.ProxyID),
 		zap.Stringer("softswitch", cfg.Softswitch))
 	if cfg.H248Listen.IsValid() {
@@ -111,13 +134,65 @@ func run(args []string) error {
 	} else {
 		log.Info("H.248 disabled")
 	}
-	logStatsUntil(ctx, log, h, o.statsInterval)
+}
 
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+// drainPending waits, up to limit, for the registrations in progress to
+// finish: the proxy keeps serving while readiness tells load balancers to
+// send no more. Limitation: new registrations that still arrive are served
+// too, and can keep the count above zero until the limit.
+func drainPending(log *zap.Logger, h *proxy.Handler, limit time.Duration) {
+	if limit <= 0 {
+		return
+	}
+	start := time.Now()
+	for time.Since(start) < limit {
+		if st := h.Stats(); st.Pending == 0 && st.H248.Transactions == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st := h.Stats()
+	log.Info("drained", zap.Duration("waited", time.Since(start).Round(time.Millisecond)),
+		zap.Int("pending_left", st.Pending), zap.Int("h248_transactions_left", st.H248.Transactions))
+}
+
+// adminServer is the running admin server, or nothing when it is off.
+type adminServer struct{ srv *metrics.Server }
+
+// startAdmin serves metrics, health, readiness, key reload and (when asked)
+// pprof on the admin address; it starts before the proxy binds so that
+// /readyz says "not ready" meanwhile.
+func startAdmin(s config.Settings, h *proxy.Handler, rl *keyReloader, ready *atomic.Bool,
+	log *zap.Logger) (adminServer, error) {
+	if !s.AdminListen.IsValid() {
+		return adminServer{}, nil
+	}
+	srv, err := metrics.NewServer(s.AdminListen, h, metrics.Options{
+		Ready: func() error {
+			if !ready.Load() {
+				return errors.New("not serving")
+			}
+			return nil
+		},
+		Reload:   rl.reload,
+		KeyCount: rl.ring.Len,
+		Pprof:    s.Pprof,
+	})
+	if err != nil {
+		return adminServer{}, err
+	}
+	rl.setAdmin(srv)
+	log.Info("admin server listening", zap.Stringer("addr", srv.Addr()), zap.Bool("pprof", s.Pprof))
+	return adminServer{srv}, nil
+}
+
+func (a adminServer) shutdown() {
+	if a.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	err = srv.Stop(shut)
-	logStats(log, "stopped", h)
-	return err
+	_ = a.srv.Shutdown(ctx)
 }
 
 // logStatsUntil logs the counters every interval until ctx ends.
@@ -151,65 +226,4 @@ func logStats(log *zap.Logger, msg string, h *proxy.Handler) {
 		zap.Uint64("h248_registered", st.H248.Registered),
 		zap.Uint64("h248_deregistered", st.H248.Deregistered),
 		zap.Int("h248_transactions", st.H248.Transactions))
-}
-
-// config turns the flags into a proxy configuration, loading the keyring.
-func (o options) config(log *zap.Logger) (proxy.Config, error) {
-	var cfg proxy.Config
-	var err error
-	if cfg.Listen, err = netip.ParseAddrPort(o.listen); err != nil {
-		return cfg, fmt.Errorf("-listen: %w", err)
-	}
-	if cfg.Softswitch, err = netip.ParseAddrPort(o.softswitch); err != nil {
-		return cfg, fmt.Errorf("-softswitch: %w", err)
-	}
-	if o.advertise != "" {
-		if cfg.Advertise, err = netip.ParseAddrPort(o.advertise); err != nil {
-			return cfg, fmt.Errorf("-advertise: %w", err)
-		}
-	}
-	if o.h248Listen != "" {
-		if cfg.H248Listen, err = parseListen(o.h248Listen); err != nil {
-			return cfg, fmt.Errorf("-h248-listen: %w", err)
-		}
-		if cfg.H248Softswitch, err = netip.ParseAddrPort(o.h248Softswitch); err != nil {
-			return cfg, fmt.Errorf("-h248-softswitch: %w", err)
-		}
-	}
-	for _, name := range strings.Split(o.mechanisms, ",") {
-		m, ok := skd.ParseMechanism([]byte(strings.TrimSpace(name)))
-		if !ok {
-			return cfg, fmt.Errorf("-mechanisms: unknown mechanism %q", name)
-		}
-		cfg.Mechanisms = append(cfg.Mechanisms, m)
-	}
-	cfg.Keyring, err = keystore.LoadProxyKeyring(o.keys, o.masterKey, o.proxyID)
-	if err != nil {
-		return cfg, fmt.Errorf("proxy keys: %w", err)
-	}
-	cfg.ProxyID, cfg.EventLoops, cfg.Logger = o.proxyID, o.loops, log
-	cfg.SocketBuffer, cfg.PendingCapacity, cfg.PendingPerSource = o.socketBuffer, o.pendingCap, o.perSource
-	cfg.SessionCapacity, cfg.PendingTTL = o.sessionCap, o.pendingTTL
-	return cfg, nil
-}
-
-// parseListen reads a listen address; ":port" means every IPv4 address.
-func parseListen(s string) (netip.AddrPort, error) {
-	if strings.HasPrefix(s, ":") {
-		s = "0.0.0.0" + s
-	}
-	return netip.ParseAddrPort(s)
-}
-
-func newLogger(level, format string) (*zap.Logger, error) {
-	lvl, err := zapcore.ParseLevel(level)
-	if err != nil {
-		return nil, fmt.Errorf("-log-level: %w", err)
-	}
-	cfg := zap.NewProductionConfig()
-	if format == "console" {
-		cfg = zap.NewDevelopmentConfig()
-	}
-	cfg.Level = zap.NewAtomicLevelAt(lvl)
-	return cfg.Build()
 }

@@ -25,7 +25,7 @@ func TestParseGood(t *testing.T) {
 				p.PendingCapacity != proxy.DefaultPendingCapacity ||
 				p.PendingTTL != proxy.DefaultPendingTTL || p.EventLoops != 1 ||
 				s.StatsInterval != time.Minute || s.AdminListen.IsValid() || s.Pprof ||
-				p.H248Listen != netip.MustParseAddrPort("0.0.0.0:2944") ||
+				p.H248Listen != netip.MustParseAddrPort("127.0.0.1:2944") ||
 				p.H248TxnCapacity != proxy.DefaultH248TxnCapacity {
 				t.Errorf("defaults: %+v", s)
 			}

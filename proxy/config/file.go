@@ -78,7 +78,7 @@ func Default() *File {
 		ProxyID:        "sp1",
 		Listen:         "127.0.0.1:5060",
 		Softswitch:     "127.0.0.1:5070",
-		H248Listen:     "0.0.0.0:2944",
+		H248Listen:     "127.0.0.1:2944",
 		H248Softswitch: "127.0.0.1:2945",
 		Mechanisms:     []string{"hmac-sha256", "ascon128a-v12"},
 		Keys:           Keys{ProxyKeyFile: "sp1.keys", MasterKeyFile: "proxy-master.key"},

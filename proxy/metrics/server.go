@@ -52,17 +52,26 @@ type Options struct {
 	// Pprof serves net/http/pprof under /debug/pprof/; only allowed when the
 	// address is loopback.
 	Pprof bool
+	// Reload, when set, is served as POST /-/reload (the Prometheus
+	// convention): the proxy reloads its key file and returns how many keys
+	// it holds. 200 on success; 500 with the error's text otherwise, which
+	// must carry no key bytes. Every call is counted (ObserveReload).
+	Reload func() (keys int, err error)
+	// KeyCount reports the proxy keys held, for sigproxy_proxy_keys; nil
+	// reports 0.
+	KeyCount func() int
 	// ErrorLog receives the HTTP server's own errors (bad requests, accept
 	// failures). Nil: discarded.
 	ErrorLog *log.Logger
 }
 
 // Server is the admin HTTP server: /metrics, /healthz, /readyz and, when
-// enabled, /debug/pprof/. Any other path is 404.
+// enabled, POST /-/reload and /debug/pprof/. Any other path is 404.
 type Server struct {
 	http      *http.Server
 	ln        net.Listener
 	collector *Collector
+	reloads   *prometheus.CounterVec
 	done      chan error
 
 	stop    sync.Once
@@ -83,17 +92,22 @@ func NewServer(addr netip.AddrPort, src Source, opts Options) (*Server, error) {
 		reg = newRegistry()
 	}
 	c := NewCollector(src)
-	if err := reg.Register(c); err != nil {
-		return nil, fmt.Errorf("metrics: register collector: %w", err)
+	reloads, keys := keyMetrics(opts.KeyCount)
+	for _, m := range []prometheus.Collector{c, reloads, keys} {
+		if err := reg.Register(m); err != nil {
+			return nil, fmt.Errorf("metrics: register: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", addr.String())
 	if err != nil {
 		reg.Unregister(c)
+		reg.Unregister(reloads)
+		reg.Unregister(keys)
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	s := &Server{ln: ln, collector: c, done: make(chan error, 1)}
+	s := &Server{ln: ln, collector: c, reloads: reloads, done: make(chan error, 1)}
 	s.http = &http.Server{
-		Handler:           newMux(reg, opts),
+		Handler:           s.newMux(reg, opts),
 		ReadHeaderTimeout: readHeaderTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
@@ -123,7 +137,7 @@ func newRegistry() *prometheus.Registry {
 
 // newMux routes the admin endpoints. It uses its own mux, never
 // http.DefaultServeMux, so importing net/http/pprof exposes nothing by itself.
-func newMux(reg *prometheus.Registry, opts Options) *http.ServeMux {
+func (s *Server) newMux(reg *prometheus.Registry, opts Options) *http.ServeMux {
 	mux := http.NewServeMux()
 	scrape := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		Registry:            reg, // counts the handler's own errors
@@ -135,6 +149,9 @@ func newMux(reg *prometheus.Registry, opts Options) *http.ServeMux {
 		io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", readyHandler(opts.Ready))
+	if opts.Reload != nil {
+		mux.HandleFunc("POST /-/reload", s.reloadHandler(opts.Reload))
+	}
 	if opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -156,6 +173,51 @@ func readyHandler(ready func() error) http.HandlerFunc {
 			}
 		}
 		io.WriteString(w, "ready\n")
+	}
+}
+
+// keyMetrics returns the key reload counter (both results present from the
+// start) and the gauge of keys held.
+func keyMetrics(count func() int) (*prometheus.CounterVec, prometheus.GaugeFunc) {
+	reloads := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sigproxy_key_reloads_total",
+		Help: "Reloads of the proxy key file (SIGHUP or POST /-/reload), by result.",
+	}, []string{"result"})
+	reloads.WithLabelValues("ok")
+	reloads.WithLabelValues("failed")
+	keys := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sigproxy_proxy_keys",
+		Help: "Proxy keys (key ids) the proxy holds.",
+	}, func() float64 {
+		if count == nil {
+			return 0
+		}
+		return float64(count())
+	})
+	return reloads, keys
+}
+
+// ObserveReload counts one reload of the proxy key file, however it was
+// asked for.
+func (s *Server) ObserveReload(err error) {
+	result := "ok"
+	if err != nil {
+		result = "failed"
+	}
+	s.reloads.WithLabelValues(result).Inc()
+}
+
+func (s *Server) reloadHandler(reload func() (int, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := reload()
+		s.ObserveReload(err)
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, "reload failed: "+err.Error()+"\n")
+			return
+		}
+		io.WriteString(w, "reloaded\n")
 	}
 }
 

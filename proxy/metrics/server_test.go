@@ -156,3 +156,47 @@ func TestPprofOnlyWhenAsked(t *testing.T) {
 		t.Errorf("pprof on: goroutine profile %d", code)
 	}
 }
+
+func TestReloadEndpoint(t *testing.T) {
+	off := startServer(t, &fakeSource{}, Options{})
+	if code := post(t, off, "/-/reload"); code != http.StatusNotFound {
+		t.Errorf("reload without a Reload func: %d, want 404", code)
+	}
+	var calls atomic.Int32
+	fail := atomic.Bool{}
+	on := startServer(t, &fakeSource{}, Options{Reload: func() (int, error) {
+		calls.Add(1)
+		if fail.Load() {
+			return 0, errNotBound
+		}
+		return 2, nil
+	}, KeyCount: func() int { return 2 }})
+	if code := post(t, on, "/-/reload"); code != http.StatusOK || calls.Load() != 1 {
+		t.Errorf("reload: %d after %d calls, want 200 after 1", code, calls.Load())
+	}
+	fail.Store(true)
+	if code := post(t, on, "/-/reload"); code != http.StatusInternalServerError {
+		t.Errorf("failed reload: %d, want 500", code)
+	}
+	if code, _ := get(t, on, "/-/reload"); code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /-/reload: %d, want 405", code)
+	}
+	_, body := get(t, on, "/metrics")
+	for _, line := range []string{`sigproxy_key_reloads_total{result="ok"} 1`,
+		`sigproxy_key_reloads_total{result="failed"} 1`, "sigproxy_proxy_keys 2"} {
+		if !strings.Contains(body, "\n"+line+"\n") {
+			t.Errorf("scrape lacks %q", line)
+		}
+	}
+}
+
+// post sends an empty POST to path and returns the status.
+func post(t *testing.T, srv *Server, path string) int {
+	t.Helper()
+	resp, err := http.Post("http://"+srv.Addr().String()+path, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -246,7 +246,7 @@ func startSigproxy(t *testing.T, sys *loopback.System, softswitch *net.UDPAddr,
 		"-softswitch", softswitch.String(),
 		"-keys", filepath.Join(sys.Dir, id+".keys"),
 		"-master-key", filepath.Join(sys.Dir, "proxy-master.key"),
-		"-stats-interval", "200ms", "-log-format", "json"}, extra...)
+		"-stats-interval", "1s", "-log-format", "json", "-h248-listen", ""}, extra...)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
