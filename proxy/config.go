@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sigproxy/sigproxy/codec/sip"
 	"github.com/sigproxy/sigproxy/keystore"
 	"github.com/sigproxy/sigproxy/keystore/skd"
 )
@@ -35,6 +36,17 @@ const (
 	// proxy has given its own transaction id and not yet forgotten
 	// (PROTOCOL.md §11.9).
 	DefaultH248TxnCapacity = 65536
+	// DefaultMaxTCPConns bounds open TCP connections from terminals; each
+	// costs a socket, gnet's buffers and an entry in the routing table.
+	DefaultMaxTCPConns = 10000
+	// DefaultMaxTCPBuffered bounds the bytes held for one TCP connection in
+	// each direction: one message of the largest size the parser takes plus
+	// room for the keep-alives and the start of the next message.
+	DefaultMaxTCPBuffered = sip.MaxMessageSize + 4096
+	// DefaultTCPIdleTimeout closes a TCP connection that has carried no
+	// message and no keep-alive for this long. RFC 5626 §4.4.1 has clients
+	// ping every 95 to 120 s, so a live flow never comes near it.
+	DefaultTCPIdleTimeout = 5 * time.Minute
 	// MaxRegistrationExpiry caps how long a session key is kept whatever the
 	// softswitch grants (one day), so state cannot be pinned forever.
 	MaxRegistrationExpiry = 24 * time.Hour
@@ -60,6 +72,19 @@ type Config struct {
 	// H248Softswitch is the media gateway controller H.248 messages from
 	// gateways go to. Required when H248Listen is set.
 	H248Softswitch netip.AddrPort
+	// TCPListen is the TCP address terminals may connect to for SIP over
+	// TCP (RFC 3261 §18); the zero value disables TCP. It runs on the same
+	// engine as Listen; port 0 binds an ephemeral port (see Server.TCPAddr).
+	TCPListen netip.AddrPort
+	// MaxTCPConns bounds open TCP connections; see DefaultMaxTCPConns.
+	MaxTCPConns int
+	// MaxTCPBuffered bounds what one connection may hold unread or unsent;
+	// past it the connection is closed. It also caps the size of a message
+	// over TCP. See DefaultMaxTCPBuffered.
+	MaxTCPBuffered int
+	// TCPIdleTimeout closes connections without traffic; see
+	// DefaultTCPIdleTimeout.
+	TCPIdleTimeout time.Duration
 	// H248TxnCapacity bounds open H.248 transactions from gateways; see
 	// DefaultH248TxnCapacity. Each source address may hold at most an
 	// eighth of them.
@@ -123,6 +148,15 @@ func (c Config) withDefaults() (Config, error) {
 		if c.H248Listen == c.Listen && c.Listen.Port() != 0 {
 			return c, ErrSameListen
 		}
+	}
+	if c.MaxTCPConns <= 0 {
+		c.MaxTCPConns = DefaultMaxTCPConns
+	}
+	if c.MaxTCPBuffered <= 0 {
+		c.MaxTCPBuffered = DefaultMaxTCPBuffered
+	}
+	if c.TCPIdleTimeout <= 0 {
+		c.TCPIdleTimeout = DefaultTCPIdleTimeout
 	}
 	if c.H248TxnCapacity <= 0 {
 		c.H248TxnCapacity = DefaultH248TxnCapacity

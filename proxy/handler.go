@@ -30,6 +30,9 @@ type Handler struct {
 	// h248 is the H.248 side's shared state; nil when H.248 is disabled.
 	h248 *h248State
 
+	// tcp is the table of TCP connections; nil when TCP is disabled.
+	tcp *tcpTable
+
 	// serverList is the Security-Server value of a 494: every supported
 	// mechanism with a descending q.
 	serverList []byte
@@ -57,6 +60,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 		seed:     maphash.MakeSeed(),
 	}
 	h.serverList = buildServerList(cfg.Mechanisms)
+	if cfg.TCPListen.IsValid() {
+		h.tcp = newTCPTable(&h.cfg)
+	}
 	if cfg.H248Listen.IsValid() {
 		h.h248 = newH248State(&cfg, h.serverList)
 		if a := cfg.H248Listen; a.Port() != 0 {
@@ -129,6 +135,9 @@ func (h *Handler) Stats() Stats {
 	}
 	if h.h248 != nil {
 		st.H248.Transactions = h.h248.txnLen()
+	}
+	if h.tcp != nil {
+		st.TCPConns = h.tcp.len()
 	}
 	for r := Reason(1); r < numReasons; r++ {
 		if n := c.byReason[r].Load(); n > 0 {

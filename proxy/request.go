@@ -53,9 +53,9 @@ func (w *Worker) request(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort
 	dst := w.h.cfg.Softswitch
 	var ed edits
 	if fromSoftswitch {
-		d, ok := w.requestTarget()
-		if !ok {
-			return w.drop(ReasonUnroutable)
+		d, r := w.requestTarget()
+		if r != ReasonNone {
+			return w.drop(r)
 		}
 		dst = d
 	} else if bytes.Equal(m.Method(), methodRegister) {
@@ -66,7 +66,7 @@ func (w *Worker) request(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort
 		}
 	}
 	out = w.forwardRequest(out[:0], src, hops-1, ed)
-	if len(out) > maxUDPPayload {
+	if len(out) > maxUDPPayload && w.outConn == nil {
 		return w.reply(out, src, 513, "Message Too Large", nil, nil, ReasonTooLargeToForward)
 	}
 	return w.sent(out, dst)
@@ -156,16 +156,35 @@ func unsupportedProxyRequire(m *sip.Message) []byte {
 	}
 }
 
-// requestTarget routes a request from the softswitch by its Request-URI.
+// requestTarget routes a request from the softswitch by its Request-URI:
+// over a TCP connection from that address when one is open, and only so
+// when the URI says transport=tcp; by UDP otherwise.
 //
 // Limitation: only IP-literal hosts are routed; a host name would need a DNS
 // lookup on the event loop, which the proxy does not do.
-func (w *Worker) requestTarget() (netip.AddrPort, bool) {
+//
+// Limitation: the proxy opens no TCP connection (RFC 3261 §18.1.1 would);
+// a request for transport=tcp without a connection from the Request-URI's
+// address and port is dropped.
+func (w *Worker) requestTarget() (netip.AddrPort, Reason) {
 	u, err := sip.ParseURI(w.msg.RequestURI())
 	if err != nil {
-		return netip.AddrPort{}, false
+		return netip.AddrPort{}, ReasonUnroutable
 	}
-	return hostPort(u.Host, u.Port)
+	dst, ok := hostPort(u.Host, u.Port)
+	if !ok {
+		return dst, ReasonUnroutable
+	}
+	if w.h.tcp == nil {
+		return dst, ReasonNone
+	}
+	w.outConn = w.h.tcp.get(dst)
+	if w.outConn == nil {
+		if t, _ := sip.Param(u.Params, "transport"); equalFold(t, transportTCP) {
+			return dst, ReasonTCPNoConn
+		}
+	}
+	return dst, ReasonNone
 }
 
 // forwardRequest writes the request with the proxy's Via on top, the previous
@@ -275,7 +294,16 @@ func (w *Worker) appendTopViaReceived(out, value []byte, src netip.AddrPort) []b
 	if via.HasRPort {
 		rport = int(src.Port())
 	}
+	// Over TCP the connection's address is recorded whatever the terminal
+	// asked, so the response finds the connection again (RFC 3261 §18.2.2).
+	if w.inConn != nil {
+		received = srcText
+	}
 	out = sip.AppendViaReceived(out, elem, received, rport)
+	if w.inConn != nil && !via.HasRPort {
+		out = append(out, ";rport="...)
+		out = appendInt(out, int(src.Port()))
+	}
 	if next < len(value) {
 		out = append(out, ", "...)
 		out = append(out, value[next:]...)

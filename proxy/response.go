@@ -32,13 +32,21 @@ func (w *Worker) response(src netip.AddrPort, out []byte) ([]byte, netip.AddrPor
 	} else {
 		next, _ = sip.NextElement(next, 0)
 	}
-	dst, ok := viaTarget(next)
+	dst, stream, ok := viaTarget(next)
 	if !ok {
 		return w.drop(ReasonUnroutable)
 	}
 	fromSoftswitch := src == w.h.cfg.Softswitch
 	if !fromSoftswitch && dst != w.h.cfg.Softswitch {
 		return w.drop(ReasonSpoofedResponse)
+	}
+	if stream && w.h.tcp != nil {
+		// RFC 3261 §18.2.2: over the connection the request came on.
+		// Limitation: a closed connection is not reopened; the response
+		// is dropped and the terminal retransmits over a new one.
+		if w.outConn = w.h.tcp.get(dst); w.outConn == nil {
+			return w.drop(ReasonTCPNoConn)
+		}
 	}
 
 	var ed respEdits
@@ -71,12 +79,14 @@ func (w *Worker) isOwnVia(via sip.Via) bool {
 }
 
 // viaTarget is where a response goes for a via-parm: received (or the sent-by
-// host) and rport (or the sent-by port), RFC 3261 §18.2.2 and RFC 3581 §4.
-func viaTarget(elem []byte) (netip.AddrPort, bool) {
+// host) and rport (or the sent-by port), RFC 3261 §18.2.2 and RFC 3581 §4;
+// stream is true when the via-parm names TCP.
+func viaTarget(elem []byte) (dst netip.AddrPort, stream, ok bool) {
 	via, err := sip.ParseVia(elem)
 	if err != nil {
-		return netip.AddrPort{}, false
+		return netip.AddrPort{}, false, false
 	}
+	stream = equalFold(via.Transport, transportTCP)
 	host := via.Host
 	if len(via.Received) > 0 {
 		host = via.Received
@@ -85,8 +95,11 @@ func viaTarget(elem []byte) (netip.AddrPort, bool) {
 	if via.RPort > 0 {
 		port = via.RPort
 	}
-	return hostPort(host, port)
+	dst, ok = hostPort(host, port)
+	return dst, stream, ok
 }
+
+var transportTCP = []byte("TCP")
 
 // isRegisterResponse reports whether the CSeq method is REGISTER.
 func (w *Worker) isRegisterResponse() bool {

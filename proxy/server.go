@@ -35,11 +35,17 @@ type Server struct {
 	h248Listen, h248Bound netip.AddrPort
 	h248Port              int
 	h248IP                net.IP
+
+	// tcpBound is the bound TCP address (zero without TCP); udpFD a
+	// duplicate of the SIP UDP socket that TCP event loops send from.
+	tcpBound netip.AddrPort
+	udpFD    int
+	idle     []*tcpConn // the idle sweep's scratch; ticker goroutine only
 }
 
 // NewServer returns a Server for h; Start binds and runs it.
 func NewServer(h *Handler) *Server {
-	s := &Server{h: h, booted: make(chan struct{}), done: make(chan error, 1)}
+	s := &Server{h: h, booted: make(chan struct{}), done: make(chan error, 1), udpFD: -1}
 	s.workers.New = func() any { return newBoundWorker(h) }
 	return s
 }
@@ -50,6 +56,9 @@ type boundWorker struct {
 	w    *Worker
 	addr net.UDPAddr
 	ip   [16]byte
+	sa4  unix.SockaddrInet4
+	sa6  unix.SockaddrInet6
+	sink tcpSink
 }
 
 func newBoundWorker(h *Handler) *boundWorker { return &boundWorker{w: h.NewWorker()} }
@@ -67,6 +76,9 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		s.h248Listen, s.h248IP = h248, net.IP(h248.Addr().AsSlice())
 		addrs = append(addrs, "udp://"+h248.String())
+	}
+	if cfg.TCPListen.IsValid() {
+		addrs = append(addrs, "tcp://"+cfg.TCPListen.String())
 	}
 	go func() {
 		s.done <- gnet.Rotate(s, addrs,
@@ -135,16 +147,20 @@ func (s *Server) Handler() *Handler { return s.h }
 func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	s.eng = eng
 	defer close(s.booted)
-	sip, err := boundAddr(eng, s.h.cfg.Listen)
+	sip, err := boundAddr(eng, "udp", s.h.cfg.Listen)
 	if adv := s.h.cfg.Advertise; adv.IsValid() {
 		s.h.SetAddr(adv)
 	} else if err == nil {
 		s.h.SetAddr(sip)
 	}
+	if err := s.bootTCP(eng); err != nil {
+		s.bootErr = err
+		return gnet.Shutdown
+	}
 	if !s.h248Listen.IsValid() {
 		return gnet.None
 	}
-	if s.h248Bound, err = boundAddr(eng, s.h248Listen); err != nil {
+	if s.h248Bound, err = boundAddr(eng, "udp", s.h248Listen); err != nil {
 		s.bootErr = fmt.Errorf("proxy: H.248 socket: %w", err)
 		return gnet.Shutdown
 	}
@@ -154,8 +170,8 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 }
 
 // boundAddr reads the listening socket's address.
-func boundAddr(eng gnet.Engine, listen netip.AddrPort) (netip.AddrPort, error) {
-	fd, err := eng.DupListener("udp", listen.String())
+func boundAddr(eng gnet.Engine, network string, listen netip.AddrPort) (netip.AddrPort, error) {
+	fd, err := eng.DupListener(network, listen.String())
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -177,6 +193,12 @@ func boundAddr(eng gnet.Engine, listen netip.AddrPort) (netip.AddrPort, error) {
 // then one SendTo on the socket it came in on, so that SIP leaves from the
 // SIP port (the Via port stays right) and H.248 from the H.248 port.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+	if _, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		if tc, ok := c.Context().(*tcpConn); ok {
+			return s.tcpTraffic(c, tc)
+		}
+		return gnet.Close
+	}
 	pkt, _ := c.Next(-1)
 	ua, ok := c.RemoteAddr().(*net.UDPAddr)
 	if !ok {
@@ -187,12 +209,18 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	var res []byte
 	var dst netip.AddrPort
 	var send bool
+	var tc *tcpConn // a SIP message for a terminal connected over TCP
 	if s.isH248(c) {
 		res, dst, send = bw.w.StepH248(pkt, ua.AddrPort(), buf.B)
 	} else {
 		res, dst, send = bw.w.Step(pkt, ua.AddrPort(), buf.B)
+		tc = bw.w.outConn
 	}
-	if send {
+	switch {
+	case send && tc != nil:
+		buf.B = res
+		sendTCP(c, tc, res)
+	case send:
 		buf.B = res
 		if _, err := c.SendTo(res, bw.udpAddr(dst)); err != nil {
 			s.h.count(ReasonSendFailed)
@@ -238,7 +266,9 @@ func (bw *boundWorker) udpAddr(dst netip.AddrPort) *net.UDPAddr {
 
 // OnTick sweeps expired state.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
-	s.h.Sweep(time.Now())
+	now := time.Now()
+	s.h.Sweep(now)
+	s.sweepTCP(now.UnixNano())
 	return sweepInterval, gnet.None
 }
 

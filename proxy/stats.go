@@ -54,6 +54,12 @@ const (
 	ReasonH248Rejected
 	ReasonH248TooLarge
 	ReasonH248TooManyEdits
+	ReasonTCPConnLimit
+	ReasonTCPBufferFull
+	ReasonTCPBadFraming
+	ReasonTCPTooLarge
+	ReasonTCPIdle
+	ReasonTCPNoConn
 	numReasons
 )
 
@@ -104,6 +110,13 @@ var reasonNames = [numReasons]string{
 	ReasonH248Rejected:           "h248_rejected_by_mgc",
 	ReasonH248TooLarge:           "h248_too_large",
 	ReasonH248TooManyEdits:       "h248_too_many_edits",
+
+	ReasonTCPConnLimit:  "tcp_connection_limit",
+	ReasonTCPBufferFull: "tcp_buffer_full",
+	ReasonTCPBadFraming: "tcp_bad_framing",
+	ReasonTCPTooLarge:   "tcp_message_too_large",
+	ReasonTCPIdle:       "tcp_idle_timeout",
+	ReasonTCPNoConn:     "tcp_no_connection",
 }
 
 // String returns the reason's stable snake_case name.
@@ -142,6 +155,7 @@ type Stats struct {
 	ChosenByMech map[string]uint64
 	Pending      int // registrations in progress
 	Sessions     int // live session keys, SIP and H.248
+	TCPConns     int // open TCP connections from terminals
 	// H248 counts the H.248 side on its own; the totals above include it.
 	H248 H248Stats
 }

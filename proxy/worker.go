@@ -23,6 +23,10 @@ type Worker struct {
 	openers []kidOpener
 	hw      *h248Worker // H.248 scratch, made on the first H.248 message
 
+	// inConn is the TCP connection the message came on (nil for UDP);
+	// outConn the one Step chose for what it returns (nil: send by UDP).
+	inConn, outConn *tcpConn
+
 	// Scratch reused on every message; sized for the limits in pending.go.
 	list    [skd.MaxOffered][]byte
 	offers  [skd.MaxOffered]skd.Offer
@@ -58,6 +62,13 @@ func (h *Handler) NewWorker() *Worker {
 // send to out[:0] and returns it with its destination; ok is false when the
 // message is dropped. Step never sends anything itself.
 func (w *Worker) Step(pkt []byte, src netip.AddrPort, out []byte) (res []byte, dst netip.AddrPort, ok bool) {
+	w.inConn = nil
+	return w.step(pkt, src, out)
+}
+
+// step is Step for a message from w.inConn (nil for a datagram).
+func (w *Worker) step(pkt []byte, src netip.AddrPort, out []byte) (res []byte, dst netip.AddrPort, ok bool) {
+	w.outConn = nil
 	w.h.ctr.in.Add(1)
 	w.self = w.h.self.Load()
 	if w.self == nil {
@@ -75,8 +86,12 @@ func (w *Worker) Step(pkt []byte, src netip.AddrPort, out []byte) (res []byte, d
 	return w.response(src, out)
 }
 
-// sent counts a datagram that Step hands back for sending.
+// sent counts a message that Step hands back for sending. An answer to a
+// message that came over TCP goes back on its connection (RFC 3261 §18.2.2).
 func (w *Worker) sent(out []byte, dst netip.AddrPort) ([]byte, netip.AddrPort, bool) {
+	if w.inConn != nil && dst == w.inConn.remote {
+		w.outConn = w.inConn
+	}
 	w.h.ctr.out.Add(1)
 	return out, dst, true
 }
