@@ -99,7 +99,9 @@ func IsToken(b []byte) bool { return isToken(b) }
 // HTAB, CR or LF. Parse has already checked that CR and LF only occur as
 // folding (CRLF followed by WSP) inside a header value.
 func skipLWS(b []byte, i int) int {
-	for i < len(b) && class[b[i]]&cLWS != 0 {
+	// uint comparisons let the compiler drop the bounds checks (this and
+	// skipClass run for nearly every token).
+	for uint(i) < uint(len(b)) && class[b[i]]&cLWS != 0 {
 		i++
 	}
 	return i
@@ -115,7 +117,7 @@ func skipClass(b []byte, i int, c uint8) int {
 			break
 		}
 	}
-	for i < len(b) && class[b[i]]&c != 0 {
+	for uint(i) < uint(len(b)) && class[b[i]]&c != 0 {
 		i++
 	}
 	return i
@@ -161,7 +163,7 @@ func unquote(v []byte) []byte {
 func parseUint(b []byte, i int, max uint64) (uint64, int, bool) {
 	start := i
 	var n uint64
-	for ; i < len(b) && class[b[i]]&cDigit != 0; i++ {
+	for ; uint(i) < uint(len(b)) && class[b[i]]&cDigit != 0; i++ {
 		if n <= max {
 			n = n*10 + uint64(b[i]-'0')
 		}
