@@ -75,6 +75,14 @@ func (w *Worker) challenged(callID []byte, code int) (respEdits, Reason) {
 	if p == nil {
 		return respEdits{}, ReasonNone
 	}
+	w.server = append(w.server[:0], p.chosenEntry()...)
+	if p.state != stateOffered {
+		// A later challenge: the softswitch answered a retransmitted first
+		// REGISTER again, and its 401 may arrive after the second REGISTER.
+		// It must not move the registration back; the nonce that counts is
+		// the one the terminal answers (secondRegister takes it).
+		return respEdits{securityServer: w.server}, ReasonNone
+	}
 	id := sip.HdrWWWAuthenticate
 	if code == 407 {
 		id = sip.HdrProxyAuthenticate
@@ -87,7 +95,6 @@ func (w *Worker) challenged(callID []byte, code int) (respEdits, Reason) {
 		return respEdits{}, ReasonFieldTooLong
 	}
 	p.state = stateChallenged
-	w.server = append(w.server[:0], p.chosenEntry()...)
 	return respEdits{securityServer: w.server}, ReasonNone
 }
 

@@ -113,7 +113,7 @@ func (w *Worker) secondRegister(src netip.AddrPort, out []byte, offered [][]byte
 		reason = ReasonVerifyMismatch
 	} else if !p.sameOffer(offered) {
 		reason = ReasonClientMismatch
-	} else if p.identity.set(w.identity()) != nil {
+	} else if p.identity.set(w.identity()) != nil || !w.answeredNonce(p) {
 		reason = ReasonFieldTooLong
 	}
 	if reason != ReasonNone {
@@ -128,6 +128,26 @@ func (w *Worker) secondRegister(src netip.AddrPort, out []byte, offered [][]byte
 	wrap := p.mech.Wrap()
 	s.mu.Unlock()
 	return edits{stripSecAgree: true, path: true, wrap: wrap}, nil
+}
+
+// answeredNonce records the nonce the terminal's Authorization answers, when
+// it names one: with several challenges in flight (a retransmitted first
+// REGISTER challenged twice) it is the one the softswitch's 200 and the
+// wrapped keys are bound to. The unwrap checks it, so a terminal naming
+// another nonce only fails its own registration. It reports false when the
+// nonce does not fit.
+func (w *Worker) answeredNonce(p *pending) bool {
+	v, ok := w.msg.Get(sip.HdrAuthorization)
+	if !ok {
+		if v, ok = w.msg.Get(sip.HdrProxyAuthorization); !ok {
+			return true
+		}
+	}
+	n, ok := sip.AuthParam(v, "nonce")
+	if !ok || len(n) == 0 {
+		return true
+	}
+	return p.nonce.set(n) == nil
 }
 
 // verifyEchoes reports whether Security-Verify is exactly the one entry the
