@@ -64,6 +64,8 @@ type System struct {
 
 	tempDir bool
 	store   keystore.SubscriberStore
+	ring    *keystore.Keyring
+	proxyID string
 	kc      map[string][]byte
 }
 
@@ -182,11 +184,13 @@ func (s *System) startSoftswitch(opt Options) error {
 }
 
 func (s *System) startProxy(ctx context.Context, opt Options) error {
+	s.proxyID = opt.ProxyID
 	ring, err := keystore.LoadProxyKeyring(s.path(opt.ProxyID+".keys"),
 		s.path("proxy-master.key"), opt.ProxyID)
 	if err != nil {
 		return fmt.Errorf("loopback: proxy keys: %w", err)
 	}
+	s.ring = ring
 	h, err := proxy.NewHandler(proxy.Config{
 		ProxyID:        opt.ProxyID,
 		Listen:         netip.MustParseAddrPort("127.0.0.1:0"),
@@ -206,6 +210,35 @@ func (s *System) startProxy(ctx context.Context, opt Options) error {
 	}
 	s.Proxy = srv
 	return nil
+}
+
+// RotateStage adds a new proxy key at the AC without making it current, and
+// returns its kid: the first step of a rotation (tools/authcenter README).
+func (s *System) RotateStage() (string, error) {
+	return authcenter.StageProxyKey(s.store, s.proxyID, "", nil)
+}
+
+// RotateActivate makes kid the key the AC wraps under.
+func (s *System) RotateActivate(kid string) error {
+	return s.store.SetCurrentProxyKey(s.proxyID, kid)
+}
+
+// RotateRetire removes kid at the AC.
+func (s *System) RotateRetire(kid string) error {
+	return s.store.RemoveProxyKey(s.proxyID, kid)
+}
+
+// ReloadProxyKeys exports the proxy's keys from the AC to its key file and
+// reloads the running proxy's keyring from it, as an operator does with
+// export-proxy-key and SIGHUP. It returns the number of keys the proxy holds.
+func (s *System) ReloadProxyKeys() (int, error) {
+	_, err := authcenter.ExportProxyKeys(s.store, s.proxyID, s.path(s.proxyID+".keys"),
+		s.path("proxy-master.key"))
+	if err != nil {
+		return s.ring.Len(), err
+	}
+	return keystore.ReloadProxyKeyring(s.ring, s.path(s.proxyID+".keys"),
+		s.path("proxy-master.key"), s.proxyID)
 }
 
 // ProxyAddr is where terminals send to reach the proxy.
