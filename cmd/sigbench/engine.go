@@ -174,17 +174,27 @@ func (e *engine) handle(r *rx, b []byte) {
 		t.mu.Unlock()
 		return
 	}
+	e.advance(t, func(now time.Time) (string, bool) { return e.onChallenge(t, r, code, now) },
+		func() string { return e.onFinal(t, r, code) })
+}
+
+// advance records the transaction t's final answer ended and judges the answer:
+// with challenge in the first transaction (more: the second request went out), with
+// final in the second. A verdict ends the registration. The caller holds t.mu,
+// which advance releases. The closures do not escape, so they cost no allocation.
+func (e *engine) advance(t *term, challenge func(now time.Time) (reason string, more bool),
+	final func() string) {
 	now := time.Now()
 	e.rec.transaction(now.Sub(t.txStart))
 	var reason string
 	if t.state == stateWait401 {
 		var more bool
-		if reason, more = e.onChallenge(t, r, code, now); more {
+		if reason, more = challenge(now); more {
 			t.mu.Unlock()
 			return
 		}
 	} else {
-		reason = e.onFinal(t, r, code)
+		reason = final()
 	}
 	started := t.finish()
 	t.mu.Unlock()

@@ -94,21 +94,8 @@ func (e *engine) handleH248(t *term, r *rx, b []byte) {
 		}
 		return
 	}
-	now := time.Now()
-	e.rec.transaction(now.Sub(t.txStart))
-	var reason string
-	if t.state == stateWait401 {
-		var more bool
-		if reason, more = e.onMGChallenge(t, r, &v, now); more {
-			t.mu.Unlock()
-			return
-		}
-	} else {
-		reason = e.onMGSuccess(t, r, &v)
-	}
-	started := t.finish()
-	t.mu.Unlock()
-	e.complete(t, now.Sub(started), reason)
+	e.advance(t, func(now time.Time) (string, bool) { return e.onMGChallenge(t, r, &v, now) },
+		func() string { return e.onMGSuccess(t, r, &v) })
 }
 
 // onMGChallenge judges the message answering the ServiceChange (§11.3). more is true
@@ -224,14 +211,7 @@ func (e *engine) checkMGSuccess(t *term, r *rx, v *mgcView) string {
 		return reasonNoKeyDist
 	}
 	wrapName, _ := skdProp(v.modify, "wrap")
-	if len(termBlob) == 0 || len(wrapName) == 0 {
-		return reasonBadKeyDist
-	}
-	alg, ok := skd.ParseWrapAlg(wrapName)
-	if !ok || alg != t.ch.mech.Wrap() {
-		return reasonWrapMismatch
-	}
-	sk, reason := openSK(t, r, alg, termBlob)
+	sk, reason := openSK(t, r, wrapName, termBlob)
 	if reason != "" {
 		return reason
 	}

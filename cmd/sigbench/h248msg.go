@@ -132,13 +132,8 @@ func appendModifyReply(b []byte, mid string, id uint32, reason string) []byte {
 // gateway that registers again hashes once, in the receiver's reused hash state.
 func (t *term) appendMGDigest(b []byte, d *digester) ([]byte, error) {
 	ch := &t.ch
-	if !isHA1Key(t.ha1Key, ch.alg, ch.realm) {
-		ha1, err := skd.HA1(ch.alg, t.identity, string(ch.realm), t.password)
-		if err != nil {
-			return b, err
-		}
-		t.ha1, t.ha1Key = ha1, ch.alg+" "+string(ch.realm)
-		t.mg.ha1 = append(t.mg.ha1[:0], ha1...)
+	if err := t.cacheHA1(); err != nil {
+		return b, err
 	}
 	g := t.mg
 	if g.ha2Alg != ch.alg {

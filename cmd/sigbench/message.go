@@ -68,12 +68,8 @@ func appendEmptyAuth(b []byte, identity, realm string) []byte {
 // registers again pays only for the response hash.
 func (t *term) appendDigest(b []byte, uriRealm string) ([]byte, error) {
 	ch := &t.ch
-	if !isHA1Key(t.ha1Key, ch.alg, ch.realm) {
-		ha1, err := skd.HA1(ch.alg, t.identity, string(ch.realm), t.password)
-		if err != nil {
-			return b, err
-		}
-		t.ha1, t.ha1Key = ha1, ch.alg+" "+string(ch.realm)
+	if err := t.cacheHA1(); err != nil {
+		return b, err
 	}
 	uri := "sip:" + uriRealm
 	var nc, cnonce, qop string
@@ -110,6 +106,24 @@ func (t *term) appendDigest(b []byte, uriRealm string) ([]byte, error) {
 		b = append(b, '"')
 	}
 	return b, nil
+}
+
+// cacheHA1 computes H(A1) for the challenge's algorithm and realm unless it is
+// cached already.
+func (t *term) cacheHA1() error {
+	ch := &t.ch
+	if isHA1Key(t.ha1Key, ch.alg, ch.realm) {
+		return nil
+	}
+	ha1, err := skd.HA1(ch.alg, t.identity, string(ch.realm), t.password)
+	if err != nil {
+		return err
+	}
+	t.ha1, t.ha1Key = ha1, ch.alg+" "+string(ch.realm)
+	if t.mg != nil {
+		t.mg.ha1 = append(t.mg.ha1[:0], ha1...)
+	}
+	return nil
 }
 
 // isHA1Key reports whether key, the cached H(A1)'s "algorithm realm", is alg and

@@ -173,6 +173,18 @@ func TestFlagsRejected(t *testing.T) {
 	}
 }
 
+// readJSON decodes the JSON file at path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // testTimers make a retransmission impossible within a test: a round trip can
 // exceed the RFC's 500 ms on a loaded 2-core machine under -race, and the test
 // checks exact counts.
@@ -198,13 +210,7 @@ func TestRunInProcess(t *testing.T) {
 		}
 	}
 	var s Summary
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, jsonPath, &s)
 	// Every kind is challenged by the softswitch: two transactions per registration.
 	if s.Succeeded != 36 || s.Failed != 0 || s.Transactions != 72 || s.Registration.Count != 36 ||
 		s.Transaction.Count != 72 || s.MessagesSent != 72 || s.Registration.P99 <= 0 ||
@@ -219,23 +225,32 @@ func TestRunInProcess(t *testing.T) {
 	}
 }
 
-// TestFailuresCounted breaks one terminal's Kc-derived keys and checks that the
-// generator reports exactly the failure the broken check must produce.
+// TestFailuresCounted breaks one terminal (SIP) or gateway (H.248) and checks that
+// the generator reports exactly the failure the broken check must produce.
 func TestFailuresCounted(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		mix    string
-		break_ func(*term)
-		reason string
+		name, proto, mix string
+		break_           func(*term)
+		reason           string
 	}{
-		{"wrong-kek", "hmac-sha256", func(tm *term) { tm.kek[0] ^= 1 }, reasonUnwrap},
-		{"wrong-password", "ascon128a-v12", func(tm *term) { tm.password += "x" }, "status 403"},
+		{"wrong-kek", protoSIP, "hmac-sha256", func(tm *term) { tm.kek[0] ^= 1 }, reasonUnwrap},
+		{"wrong-password", protoSIP, "ascon128a-v12", func(tm *term) { tm.password += "x" },
+			"status 403"},
+		{"wrong-kek", protoH248, "hmac-sha256", func(tm *term) { tm.kek[0] ^= 1 }, reasonUnwrap},
+		{"wrong-password", protoH248, "ascon128a-v12", func(tm *term) { tm.password += "x" },
+			"error 402"},
+		// The proxy MACs the offer it received; a terminal that remembers another one
+		// must not verify.
+		{"other-offer", protoSIP, "hmac-sha256", otherOffer, reasonMACMismatch},
+		{"other-offer", protoH248, "ascon128a-v12", otherOffer, reasonMACMismatch},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := runBroken(t, []string{"-mix", tc.mix}, tc.break_)
+		t.Run(tc.proto+"/"+tc.name, func(t *testing.T) {
+			s := runBroken(t, []string{"-protocol", tc.proto, "-mix", tc.mix}, tc.break_)
 			// FIFO reuse: every terminal registers twice, the broken one fails twice.
-			if s.Succeeded != 6 || s.Failed != 2 || s.Failures[tc.reason] != 2 {
-				t.Fatalf("succeeded %d failed %d failures %v", s.Succeeded, s.Failed, s.Failures)
+			if s.Succeeded != 6 || s.Failed != 2 || s.Failures[tc.reason] != 2 ||
+				s.KeysVerified != 6 {
+				t.Fatalf("succeeded %d failed %d verified %d failures %v", s.Succeeded,
+					s.Failed, s.KeysVerified, s.Failures)
 			}
 			var out bytes.Buffer
 			if err := s.WriteText(&out); err != nil ||
@@ -245,6 +260,9 @@ func TestFailuresCounted(t *testing.T) {
 		})
 	}
 }
+
+// otherOffer makes a terminal MAC over an offer other than the one it sent.
+func otherOffer(tm *term) { tm.offered = [][]byte{[]byte("ascon128a-v12;q=0.5")} }
 
 func TestPlotFormats(t *testing.T) {
 	s := &Summary{Mode: modeClosed, Series: []Interval{{AtSec: 1, Count: 3, P50: 10, P99: 20, Max: 30}}}

@@ -177,14 +177,7 @@ func (e *engine) onFinal(t *term, r *rx, code int) string {
 	termBlob, _ := sip.ListParam(v, "terminal")
 	wrapName, _ := sip.ListParam(v, "wrap")
 	mac, hasMAC := sip.ListParam(v, "mac")
-	if len(termBlob) == 0 || len(wrapName) == 0 {
-		return reasonBadKeyDist
-	}
-	alg, ok := skd.ParseWrapAlg(wrapName)
-	if !ok || alg != t.ch.mech.Wrap() {
-		return reasonWrapMismatch
-	}
-	sk, reason := openSK(t, r, alg, termBlob)
+	sk, reason := openSK(t, r, wrapName, termBlob)
 	if reason != "" {
 		return reason
 	}
@@ -199,9 +192,18 @@ func (e *engine) onFinal(t *term, r *rx, code int) string {
 	return reason
 }
 
-// openSK opens terminal= under the terminal's KEK (PROTOCOL.md §3, recipient
-// terminal). The key lands in r.sk, which the caller clears.
-func openSK(t *term, r *rx, alg skd.WrapAlg, b64 []byte) ([]byte, string) {
+// openSK opens the terminal's blob (terminal= of SIP, skd/term of H.248) under the
+// terminal's KEK (PROTOCOL.md §3, recipient terminal), after checking that the wrap
+// algorithm named with it is the chosen mechanism's. The key lands in r.sk, which
+// the caller clears.
+func openSK(t *term, r *rx, wrapName, b64 []byte) ([]byte, string) {
+	if len(b64) == 0 || len(wrapName) == 0 {
+		return nil, reasonBadKeyDist
+	}
+	alg, ok := skd.ParseWrapAlg(wrapName)
+	if !ok || alg != t.ch.mech.Wrap() {
+		return nil, reasonWrapMismatch
+	}
 	var err error
 	if r.blob, err = decodeB64(r.blob, b64); err != nil {
 		return nil, reasonBadKeyDist
