@@ -109,7 +109,8 @@ func TestEditErrors(t *testing.T) {
 	check("tid twice", e.SetTransactionID(2), ErrEditOverlap)
 	out, err := e.Append(make([]byte, 0, 512))
 	m2 := mustParse(t, out)
-	if err != nil || m2.TransactionID() != 1 || m2.NumParams() != 6 || string(m2.Param(3).Value) != "1" {
+	if err != nil || m2.TransactionID() != 1 || m2.NumParams() != 6 ||
+		string(m2.Param(3).Value) != "1" {
 		t.Errorf("output %q %v", out, err)
 	}
 	for e.Len() < MaxEdits {
