@@ -1,7 +1,6 @@
 package authcenter
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -200,22 +199,7 @@ func (a *Admin) Start(listen string) error {
 		return fmt.Errorf("authcenter: admin listen: %w", err)
 	}
 	a.ln = ln
-	a.srv = &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          zap.NewStdLog(a.log.Named("http")),
-	}
-	a.done = make(chan struct{})
-	go func() {
-		defer close(a.done)
-		if err := a.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("admin serve stopped", zap.Error(err))
-		}
-	}()
+	a.srv, a.done = serveHTTP(ln, a.handler, a.log)
 	a.log.Info("admin API listening", zap.String("addr", ln.Addr().String()))
 	return nil
 }
@@ -238,12 +222,5 @@ func (a *Admin) Close() error {
 	if srv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	err := srv.Shutdown(ctx)
-	if err != nil {
-		err = srv.Close()
-	}
-	<-done
-	return err
+	return shutdownHTTP(srv, done)
 }

@@ -66,22 +66,7 @@ func (s *Server) Start() error {
 		}
 	}
 	s.ln = ln
-	s.srv = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          zap.NewStdLog(s.cfg.Logger.Named("http")),
-	}
-	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.cfg.Logger.Error("serve stopped", zap.Error(err))
-		}
-	}()
+	s.srv, s.done = serveHTTP(ln, s.handler, s.cfg.Logger)
 	s.cfg.Logger.Info("listening", zap.String("addr", ln.Addr().String()))
 	return nil
 }
@@ -105,6 +90,35 @@ func (s *Server) Close() error {
 	if srv == nil {
 		return nil
 	}
+	return shutdownHTTP(srv, done)
+}
+
+// serveHTTP serves handler on ln in the background with the API's timeouts;
+// done closes when serving ends.
+func serveHTTP(ln net.Listener, handler http.Handler, log *zap.Logger) (*http.Server,
+	chan struct{}) {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serve stopped", zap.Error(err))
+		}
+	}()
+	return srv, done
+}
+
+// shutdownHTTP stops srv, letting requests in flight finish for up to
+// shutdownTimeout, and waits for serving to end.
+func shutdownHTTP(srv *http.Server, done chan struct{}) error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(ctx)

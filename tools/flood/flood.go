@@ -50,7 +50,14 @@ func (r Registers) Run(ctx context.Context, linger time.Duration) (Result, error
 	if r.Target == nil || r.Sources < 1 || r.Sources > maxSources || r.Count < 0 {
 		return Result{}, errors.New("flood: need a target and 1..64000 sources")
 	}
-	socks, err := bindSources(r.Sources)
+	return runSources(ctx, r.Sources, linger, r.send)
+}
+
+// runSources binds n sources, reads their answers while send runs, then
+// waits until nothing has arrived for linger and returns the counts.
+func runSources(ctx context.Context, n int, linger time.Duration,
+	send func(context.Context, []*net.UDPConn) (int, error)) (Result, error) {
+	socks, err := bindSources(n)
 	if err != nil {
 		return Result{}, err
 	}
@@ -63,7 +70,7 @@ func (r Registers) Run(ctx context.Context, linger time.Duration) (Result, error
 			c.read(s)
 		}()
 	}
-	sent, err := r.send(ctx, socks)
+	sent, err := send(ctx, socks)
 	c.waitQuiet(ctx, linger)
 	for _, s := range socks {
 		s.Close()

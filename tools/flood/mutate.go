@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -37,28 +36,7 @@ func (h Hostile) Run(ctx context.Context) (Result, error) {
 	if h.Target == nil || len(h.Seeds) == 0 || h.Duration <= 0 {
 		return Result{}, errors.New("flood: need a target, seeds and a duration")
 	}
-	socks, err := bindSources(max(h.Sources, 1))
-	if err != nil {
-		return Result{}, err
-	}
-	c := newCounter()
-	var wg sync.WaitGroup
-	for _, s := range socks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.read(s)
-		}()
-	}
-	sent, err := h.send(ctx, socks)
-	c.waitQuiet(ctx, 200*time.Millisecond)
-	for _, s := range socks {
-		s.Close()
-	}
-	wg.Wait()
-	res := c.result()
-	res.Sent = sent
-	return res, err
+	return runSources(ctx, max(h.Sources, 1), 200*time.Millisecond, h.send)
 }
 
 func (h Hostile) send(ctx context.Context, socks []*net.UDPConn) (int, error) {
