@@ -81,7 +81,7 @@ func (s *Server) Start(ctx context.Context) error {
 		addrs = append(addrs, "tcp://"+cfg.TCPListen.String())
 	}
 	go func() {
-		s.done <- gnet.Rotate(s, addrs,
+		err := gnet.Rotate(s, addrs,
 			gnet.WithMulticore(cfg.EventLoops > 1),
 			gnet.WithNumEventLoop(cfg.EventLoops),
 			gnet.WithReusePort(cfg.EventLoops > 1),
@@ -90,6 +90,8 @@ func (s *Server) Start(ctx context.Context) error {
 			gnet.WithSocketSendBuffer(cfg.SocketBuffer),
 			gnet.WithLockOSThread(cfg.EventLoops > 1),
 			gnet.WithLogger(gnetLogger{cfg.Logger.Sugar()}))
+		s.closeUDPDup()
+		s.done <- err
 	}()
 	select {
 	case <-s.booted:

@@ -241,7 +241,9 @@ func frameStream(sc streamConn, maxBuf int, sink frameSink) Reason {
 			sink.keepAlive(pings)
 		}
 		if n == 0 {
-			_, _ = sc.Discard(skip - keep)
+			if spent := skip - keep; spent > 0 { // gnet's Discard(0) empties the buffer
+				_, _ = sc.Discard(spent)
+			}
 			if sc.InboundBuffered() > maxBuf {
 				return ReasonTCPBufferFull
 			}

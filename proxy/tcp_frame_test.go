@@ -15,13 +15,16 @@ import (
 )
 
 // streamBuf stands in for gnet's inbound buffer: bytes arrive in chunks,
-// Peek(-1) sees all of them, Discard consumes from the front.
+// Peek(-1) sees all of them, Discard consumes from the front and, as in
+// gnet, Discard(0) consumes everything.
 type streamBuf struct{ b []byte }
 
 func (s *streamBuf) Peek(int) ([]byte, error) { return s.b, nil }
 func (s *streamBuf) InboundBuffered() int     { return len(s.b) }
 func (s *streamBuf) Discard(n int) (int, error) {
-	n = min(n, len(s.b))
+	if n <= 0 || n > len(s.b) {
+		n = len(s.b)
+	}
 	s.b = s.b[n:]
 	return n, nil
 }

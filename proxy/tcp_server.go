@@ -34,8 +34,9 @@ func (s *Server) bootTCP(eng gnet.Engine) error {
 // value when TCP is disabled.
 func (s *Server) TCPAddr() netip.AddrPort { return s.tcpBound }
 
-// OnShutdown releases the duplicated UDP socket.
-func (s *Server) OnShutdown(gnet.Engine) {
+// closeUDPDup releases the duplicated UDP socket once the event loops have
+// ended (gnet calls OnShutdown before they stop).
+func (s *Server) closeUDPDup() {
 	if s.udpFD >= 0 {
 		_ = unix.Close(s.udpFD)
 		s.udpFD = -1
@@ -55,9 +56,18 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		s.h.count(ReasonTCPConnLimit)
 		return nil, gnet.Close
 	}
+	// The engine's socket buffers are sized for the UDP sockets' bursts;
+	// a connection gets a fraction, so that the kernel's share per peer is
+	// bounded too.
+	_ = c.SetReadBuffer(tcpSocketBuffer)
+	_ = c.SetWriteBuffer(tcpSocketBuffer)
 	c.SetContext(tc)
 	return nil, gnet.None
 }
+
+// tcpSocketBuffer is the kernel buffer asked for each TCP connection: two
+// messages of the largest size.
+const tcpSocketBuffer = 128 << 10
 
 // OnClose forgets a TCP connection; responses for it are dropped from now.
 func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
