@@ -98,7 +98,12 @@ func (e *engine) handleH248(t *term, r *rx, b []byte) {
 		func() string { return e.onMGSuccess(t, r, &v) })
 }
 
-// onMGChallenge judges the message answering the ServiceChange (§11.3). more is true
+// onMGChallenge judges the message answering the ServiceChange (§11.3).
+//
+// Limitation: a gateway retransmits its transactions on the SIP schedule (-t1,
+// doubling to 4 s) rather than RFC 3525 §D.1.3's estimate from measured round
+// trips, treats a Pending only as "not yet", and answers the MGC's Modify once: a
+// repeated challenge after a retransmitted ServiceChange is counted as stray. more is true
 // when the Notify went out; otherwise reason is the verdict ("" for a plain gateway
 // the MGC accepted without a challenge).
 func (e *engine) onMGChallenge(t *term, r *rx, v *mgcView, now time.Time) (reason string,

@@ -112,14 +112,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	ips := fs.String("local-ips", "auto", "loopback addresses the sockets bind, in turn "+
 		"(auto: 127.0.0.1, 127.0.0.2, ... one per socket)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "one registration's time limit")
-	fs.DurationVar(&o.t1, "t1", defaultT1, "first retransmission interval (RFC 3261 T1)")
+	fs.DurationVar(&o.t1, "t1", defaultT1, "first retransmission interval (RFC 3261 T1; "+
+		"H.248 transactions use the same schedule)")
 	fs.IntVar(&o.loops, "loops", 1, "in-process proxy: event loops")
 	fs.DurationVar(&o.interval, "interval", time.Second, "latency-over-time interval")
 	fs.StringVar(&o.jsonPath, "json", "", "write the summary as JSON to this file (- for stdout)")
 	fs.StringVar(&o.plotPath, "plot", "", "write latency charts to this .svg or .png file")
 	fs.StringVar(&o.progress, "progress", "auto", "progress bar: auto (on a terminal), always, never")
-	fs.BoolVar(&o.freshCallID, "fresh-call-id", false, "a new Call-ID for every registration "+
-		"(for a SIPp registrar, which ignores a finished call's Call-ID)")
+	fs.BoolVar(&o.freshCallID, "fresh-call-id", false, "sip: a new Call-ID for every "+
+		"registration (for a SIPp registrar, which ignores a finished call's Call-ID)")
 	fs.IntVar(&o.offset, "offset", 0, "with -kc-file: skip this many subscribers first")
 	fs.IntVar(&o.localPort, "local-port", 0, "first port of the sockets (0: any); with a "+
 		"fixed port a subscriber keeps its Contact across runs")
