@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,5 +143,98 @@ func TestRunBoth(t *testing.T) {
 	}
 	if n := strings.Count(stdout.String(), "registrations/s"); n != 2 {
 		t.Errorf("%d summaries printed:\n%s", n, stdout.String())
+	}
+}
+
+// TestH248Retransmission puts a lossy relay between the gateways and the proxy: it
+// drops each gateway's first ServiceChange and the first success Modify sent to
+// it. Every registration must still complete with its MAC verified, the second
+// from a success the proxy repeats for the retransmitted Notify (§11.7).
+func TestH248Retransmission(t *testing.T) {
+	o, err := parseFlags([]string{"-protocol", "h248", "-terminals", "4", "-count", "8",
+		"-concurrency", "4", "-mix", "hmac-sha256=1,ascon128a-v12=1", "-progress", "never",
+		"-t1", "100ms", "-timeout", "20s"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sys, err := openSystem(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.close()
+	relay := startLossyRelay(t, sys.target[protoH248])
+	e, err := newEngine(o, protoH248, relay, sys.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	s := summarize(e, e.drive(ctx, o))
+	// Two drops per gateway: its ServiceChange and its success, each retransmitted.
+	if s.Succeeded != 8 || s.Failed != 0 || s.KeysVerified != 8 || s.Retransmissions < 8 {
+		t.Fatalf("succeeded %d failed %d verified %d retransmitted %d failures %v",
+			s.Succeeded, s.Failed, s.KeysVerified, s.Retransmissions, s.Failures)
+	}
+}
+
+// startLossyRelay relays between gateways and the proxy at target, one upstream
+// socket per gateway (the proxy tells gateways apart by address), dropping the
+// first datagram from each gateway and the first one to it with an authentication
+// header.
+func startLossyRelay(t *testing.T, target netip.AddrPort) netip.AddrPort {
+	t.Helper()
+	front, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(
+		netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg, back sync.WaitGroup
+	ups := map[netip.AddrPort]*net.UDPConn{} // owned by the front goroutine until it ends
+	t.Cleanup(func() {
+		_ = front.Close()
+		wg.Wait()
+		for _, u := range ups {
+			_ = u.Close()
+		}
+		back.Wait()
+	})
+	wg.Go(func() {
+		buf := make([]byte, 65536)
+		for {
+			n, mg, err := front.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			up, seen := ups[mg]
+			if !seen {
+				if up, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(target)); err != nil {
+					return
+				}
+				ups[mg] = up
+				back.Go(func() { relayBack(front, up, mg) })
+				continue // the gateway's first datagram is lost
+			}
+			_, _ = up.Write(buf[:n])
+		}
+	})
+	return front.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// relayBack sends what the proxy answers on up to gateway mg, except the first
+// message with an authentication header.
+func relayBack(front, up *net.UDPConn, mg netip.AddrPort) {
+	buf := make([]byte, 65536)
+	dropped := false
+	for {
+		n, err := up.Read(buf)
+		if err != nil {
+			return
+		}
+		if !dropped && bytes.HasPrefix(buf[:n], []byte("Authentication")) {
+			dropped = true
+			continue
+		}
+		_, _ = front.WriteToUDPAddrPort(buf[:n], mg)
 	}
 }
