@@ -19,12 +19,35 @@
 // is its H.248 counterpart. [Server] binds a Handler to gnet, SIP and H.248 on
 // one engine.
 //
+// # Transports
+//
+// SIP runs over UDP and, with Config.TCPListen, over TCP (RFC 3261 §18) on
+// the same engine. A TCP connection is owned by one event loop: it frames
+// messages by Content-Length with sip.StreamFrame, answers keep-alive pings,
+// and steps each message like a datagram; no goroutine is started per
+// connection or message. Requests go on to the softswitch over UDP; answers
+// go back over the connection they belong to, found in a bounded table by
+// the peer address the proxy recorded in the terminal's Via. Another event
+// loop that must write to a connection queues the bytes on it (bounded by
+// MaxTCPBuffered) and has its owner write them. Connections are capped
+// (MaxTCPConns), and closed when idle (TCPIdleTimeout), when a buffer
+// passes MaxTCPBuffered, or when the stream cannot be framed.
+//
+// Limitation: the proxy never opens a TCP connection; a response or a
+// request for a terminal whose connection is gone is dropped and counted
+// (tcp_no_connection), where RFC 3261 §18.2.2 would open a new one. The
+// requests it relays to a TCP terminal carry its UDP Via. H.248 runs over
+// UDP only.
+//
 // # Performance contract
 //
 // Step and StepH248 parse the datagram in place and write the forwarded or
 // locally built message into the caller's buffer; in steady state they
 // allocate nothing. The only allocations on the path are gnet's own
-// per-datagram objects, measured apart in the benchmarks.
+// per-datagram objects, measured apart in the benchmarks. Over TCP the
+// framing, the step and the write on the owner loop allocate nothing in
+// this package either; a write handed to another event loop costs gnet's
+// task closure.
 //
 // # Concurrency
 //

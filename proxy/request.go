@@ -165,7 +165,12 @@ func unsupportedProxyRequire(m *sip.Message) []byte {
 //
 // Limitation: the proxy opens no TCP connection (RFC 3261 §18.1.1 would);
 // a request for transport=tcp without a connection from the Request-URI's
-// address and port is dropped.
+// address and port is dropped. A terminal behind NAT is found only when its
+// Contact names the connection's peer address (no RFC 5626 flow tokens).
+//
+// Limitation: a request relayed over TCP carries the proxy's UDP Via, so
+// the terminal answers by UDP to the proxy's SIP port (which works; RFC
+// 3261 §18.1.1 would have the Via name TCP).
 func (w *Worker) requestTarget() (netip.AddrPort, Reason) {
 	u, err := sip.ParseURI(w.msg.RequestURI())
 	if err != nil {

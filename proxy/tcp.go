@@ -24,7 +24,7 @@ type tcpConn struct {
 
 	idx     int          // position in tcpTable.list; guarded by the table's lock
 	last    atomic.Int64 // UnixNano of the last message or keep-alive
-	closing atomic.Bool  // the idle sweep asked gnet to close it
+	closing atomic.Bool  // the proxy asked gnet to close it (idle or overflow)
 
 	mu     sync.Mutex // guards what follows
 	closed bool       // OnClose has run; nothing more is written
@@ -145,8 +145,7 @@ func (w *Worker) stepStream(msg []byte, tc *tcpConn, out []byte) ([]byte, netip.
 // A peer that does not read is closed once MaxTCPBuffered bytes wait.
 func (tc *tcpConn) writeOwned(b []byte) bool {
 	if tc.conn.OutboundBuffered()+len(b) > tc.h.tcp.maxBuf {
-		tc.h.count(ReasonTCPBufferFull)
-		_ = tc.conn.Close()
+		tc.overflow()
 		return false
 	}
 	_, err := tc.conn.Write(b)
@@ -165,8 +164,7 @@ func (tc *tcpConn) enqueue(b []byte) bool {
 	}
 	if len(tc.pend)+len(b) > tc.h.tcp.maxBuf {
 		tc.mu.Unlock()
-		tc.h.count(ReasonTCPBufferFull)
-		_ = tc.conn.Close()
+		tc.overflow()
 		return false
 	}
 	tc.pend = append(tc.pend, b...)
@@ -175,12 +173,27 @@ func (tc *tcpConn) enqueue(b []byte) bool {
 	tc.mu.Unlock()
 	if schedule {
 		if err := tc.loop.Execute(context.Background(), tc); err != nil {
+			tc.mu.Lock()
+			tc.pend, tc.queued = tc.pend[:0], false
+			tc.mu.Unlock()
 			tc.h.count(ReasonSendFailed)
 			return false
 		}
 	}
 	return true
 }
+
+// overflow closes a connection whose peer does not read, counting it once.
+func (tc *tcpConn) overflow() {
+	if tc.closing.CompareAndSwap(false, true) {
+		tc.h.count(ReasonTCPBufferFull)
+		_ = tc.conn.Close()
+	}
+}
+
+// maxIdlePend is the queue capacity a connection keeps between bursts;
+// a larger one is let go so that idle connections hold little memory.
+const maxIdlePend = 16 << 10
 
 // Run writes what other event loops queued; gnet runs it on the owner.
 func (tc *tcpConn) Run(context.Context) error {
@@ -190,6 +203,9 @@ func (tc *tcpConn) Run(context.Context) error {
 		tc.writeOwned(tc.pend)
 	}
 	tc.pend = tc.pend[:0]
+	if cap(tc.pend) > maxIdlePend {
+		tc.pend = nil
+	}
 	tc.queued = false
 	return nil
 }

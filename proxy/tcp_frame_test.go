@@ -321,10 +321,11 @@ func TestTCPTableBounds(t *testing.T) {
 // server's TCP path without gnet.
 type fakeStream struct {
 	gnet.Conn
-	in      streamBuf
-	written []byte
-	loop    gnet.EventLoop
-	closed  int
+	in       streamBuf
+	written  []byte
+	loop     gnet.EventLoop
+	closed   int
+	outbound int // bytes gnet would hold unsent
 }
 
 func (f *fakeStream) Peek(n int) ([]byte, error) { return f.in.Peek(n) }
@@ -403,4 +404,23 @@ func newTCPRig(t testing.TB) *tcpRig {
 	t.Cleanup(func() { f.Close() })
 	r.s.udpFD = int(f.Fd())
 	return r
+}
+
+// TestTCPWriteOverflow: a peer that does not read is closed once
+// MaxTCPBuffered bytes would wait for it, on the owner loop and when
+// another loop hands bytes over, and counted once.
+func TestTCPWriteOverflow(t *testing.T) {
+	r := newTCPRig(t)
+	resp := []byte(tcpResponse(t, r))
+	r.s.h.tcp.maxBuf = 100
+	hop0 := strings.Replace(tcpOptions, "Max-Forwards: 70", "Max-Forwards: 0", 1)
+	r.feed([]byte(hop0))()
+	r.datagram(resp, 0)()
+	r.datagram(resp, 1)()
+	if r.conn.closed != 1 || len(r.conn.written) != 0 {
+		t.Fatalf("closed %d times, %d bytes written; want 1 and 0", r.conn.closed, len(r.conn.written))
+	}
+	if n := r.s.h.Stats().Reasons[ReasonTCPBufferFull.String()]; n != 1 {
+		t.Fatalf("tcp_buffer_full counted %d times, want 1", n)
+	}
 }
