@@ -11,7 +11,9 @@
 // Without --proxy it starts the whole system in-process on loopback (AC, softswitch,
 // proxy, with freshly provisioned subscribers). With --proxy it loads a running
 // system whose subscribers' keys are in --kc-file; --pid name=PID then samples those
-// processes' CPU time and peak memory over the run (bench/run does this).
+// processes' CPU time and peak memory over the run (bench/run does this). sigbench
+// always samples its own process as well: the load side alone with --proxy, the
+// whole system in-process.
 //
 // Terminals share a few UDP sockets (--sockets), so thousands of them cost one
 // goroutine per socket, and responses find their terminal through the Via branch.
@@ -24,9 +26,13 @@
 // and whose authentication header (SPI, SequenceNum 1, the MAC over the §5.5 input)
 // it verifies before it replies. The proxy keeps a gateway's registration by its
 // address and port, so each gateway owns a socket (and its mId names it); --sockets
-// does not apply and --terminals is bounded by file descriptors.
+// does not apply and --terminals is bounded by file descriptors (maxGateways).
 //
-// Limitation: UDP only, and one protocol per run.
+// --protocol both runs --terminals SIP terminals and as many gateways at once
+// against one in-process system and reports a summary per protocol; --json then
+// writes {"runs": [...], "processes": [...]} and --plot one chart per protocol.
+//
+// Limitation: UDP only; --protocol both needs the in-process system.
 //
 // Limitation: the proxy counts registrations in progress (and those finished in the
 // last 32 s) per source address, 512 by default (sigproxy --pending-per-source).
