@@ -98,14 +98,14 @@ func (e *engine) handleH248(t *term, r *rx, b []byte) {
 		func() string { return e.onMGSuccess(t, r, &v) })
 }
 
-// onMGChallenge judges the message answering the ServiceChange (§11.3).
+// onMGChallenge judges the message answering the ServiceChange (§11.3). more is
+// true when the Notify went out; otherwise reason is the verdict ("" for a plain
+// gateway the MGC accepted without a challenge).
 //
 // Limitation: a gateway retransmits its transactions on the SIP schedule (-t1,
 // doubling to 4 s) rather than RFC 3525 §D.1.3's estimate from measured round
 // trips, treats a Pending only as "not yet", and answers the MGC's Modify once: a
-// repeated challenge after a retransmitted ServiceChange is counted as stray. more is true
-// when the Notify went out; otherwise reason is the verdict ("" for a plain gateway
-// the MGC accepted without a challenge).
+// repeated challenge after a retransmitted ServiceChange is counted as stray.
 func (e *engine) onMGChallenge(t *term, r *rx, v *mgcView, now time.Time) (reason string,
 	more bool) {
 	if er := v.reply.Find(h248.TokError); er.Valid() {
@@ -147,11 +147,11 @@ func (e *engine) readMGChallenge(t *term, cmd h248.Node) string {
 	for _, want := range e.digest {
 		if strings.EqualFold(string(alg), want) {
 			ch.alg = want
+			break
 		}
 	}
-	switch {
-	case ch.alg == "" || len(realm) == 0 || len(nonce) == 0 || len(nonce) > maxNonce ||
-		len(realm) > maxNonce:
+	if ch.alg == "" || len(realm) == 0 || len(nonce) == 0 || len(nonce) > maxNonce ||
+		len(realm) > maxNonce {
 		return reasonNoChallenge
 	}
 	ev := cmd.Find(h248.TokEvents)

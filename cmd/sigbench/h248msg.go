@@ -34,18 +34,17 @@ type mgTerm struct {
 	ha2Alg    string
 }
 
-// newMGTerm prepares the gateway part of t, which owns socket s.
+// newMGTerm prepares the gateway part of t, which owns its socket t.sock.
 func newMGTerm(t *term) *mgTerm {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	g := &mgTerm{
+	return &mgTerm{
 		mid:       mgMID(t.sock.host),
 		offerText: strings.Join(t.offer, ", "),
 		// A random start keeps a restarted gateway clear of the transactions the
 		// proxy and the MGC still remember for its predecessor on the same port.
 		nextTxn: binary.BigEndian.Uint32(b[:])%maxFirstTxnID + 1,
 	}
-	return g
 }
 
 // mgMID writes host:port as an H.248 mId, [address]:port.
