@@ -41,25 +41,34 @@ func tcpResponse(t testing.TB, r *tcpRig) string {
 	return answer(&fwd, "200 OK", "")
 }
 
-// BenchmarkTCPMessage measures the TCP per-message path through the server
-// minus gnet: framing, step and send. request: an OPTIONS read from a
-// connection and sent to the softswitch by UDP (a real sendto);
-// local_answer: a 483 written back on the connection; response_*: the
-// softswitch's 200 routed to the connection from the owner loop or handed
-// to it from another loop.
-func BenchmarkTCPMessage(b *testing.B) {
-	r := newTCPRig(b)
+// tcpPathCase is one kind of message on the TCP path.
+type tcpPathCase struct {
+	name string
+	run  func()
+}
+
+// tcpPathCases are the TCP path's kinds of message: request (stream read
+// from the connection and sent to the softswitch by UDP), local_answer (a
+// 483 written back on the connection), response_same_loop and
+// response_other_loop (the softswitch's 200 routed to the connection from
+// its owner loop, or handed to it from another loop).
+func tcpPathCases(t testing.TB, r *tcpRig, stream string) []tcpPathCase {
 	hop0 := strings.Replace(tcpOptions, "Max-Forwards: 70", "Max-Forwards: 0", 1)
-	resp := []byte(tcpResponse(b, r))
-	for _, c := range []struct {
-		name string
-		run  func()
-	}{
-		{"request", r.feed([]byte(tcpOptions))},
+	resp := []byte(tcpResponse(t, r))
+	return []tcpPathCase{
+		{"request", r.feed([]byte(stream))},
 		{"local_answer", r.feed([]byte(hop0))},
 		{"response_same_loop", r.datagram(resp, 0)},
 		{"response_other_loop", r.datagram(resp, 1)},
-	} {
+	}
+}
+
+// BenchmarkTCPMessage measures the TCP per-message path through the server
+// minus gnet: framing, step and send (a real sendto for the request), for
+// each of tcpPathCases.
+func BenchmarkTCPMessage(b *testing.B) {
+	r := newTCPRig(b)
+	for _, c := range tcpPathCases(b, r, tcpOptions) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -165,6 +165,18 @@ func (wd *tcpWorld) waitReason(t *testing.T, r Reason, n uint64) {
 	}
 }
 
+// waitConns waits until the proxy counts n open connections.
+func (wd *tcpWorld) waitConns(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for wd.srv.Handler().Stats().TCPConns != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want %d", wd.srv.Handler().Stats().TCPConns, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestTCPRegistration runs a registration with key distribution from a
 // terminal over TCP: requests reach the softswitch by UDP with the
 // connection recorded in the terminal's Via, and the 401 and the MACed 200
@@ -320,13 +332,7 @@ func TestTCPConnectionLimit(t *testing.T) {
 	}
 	wd.waitReason(t, ReasonTCPConnLimit, 1)
 	a.c.Close()
-	deadline := time.Now().Add(3 * time.Second)
-	for wd.srv.Handler().Stats().TCPConns != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the closed connection was not forgotten")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	wd.waitConns(t, 1)
 	c := wd.dial(t)
 	c.write(t, options(c.port(), "admitted"))
 	if id, _ := wd.recv(t).Get(sip.HdrCallID); string(id) != "admitted" {
@@ -393,13 +399,53 @@ func TestTCPResponsesToTheRightConnection(t *testing.T) {
 	a.write(t, options(a.port(), "late"))
 	late := wd.recv(t)
 	a.c.Close()
-	deadline := time.Now().Add(3 * time.Second)
-	for wd.srv.Handler().Stats().TCPConns != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the closed connection was not forgotten")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	wd.waitConns(t, 1)
 	wd.send(t, answer(late, "200 OK", ""))
 	wd.waitReason(t, ReasonTCPNoConn, 1)
+}
+
+// freePort returns a loopback address with a port free for network now.
+func freePort(t *testing.T, network string) netip.AddrPort {
+	t.Helper()
+	var a netip.AddrPort
+	switch network {
+	case "tcp":
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a = l.Addr().(*net.TCPAddr).AddrPort()
+		l.Close()
+	default:
+		c := listenUDP(t)
+		a = c.LocalAddr().(*net.UDPAddr).AddrPort()
+		c.Close()
+	}
+	return a
+}
+
+// TestTCPAcrossEventLoops runs two event loops, so that connections and
+// the softswitch's datagrams land on different loops: each response still
+// reaches its terminal, handed to the connection's own loop when needed.
+func TestTCPAcrossEventLoops(t *testing.T) {
+	wd := startTCPWorld(t, func(c *Config) {
+		c.EventLoops = 2
+		c.Listen, c.TCPListen = freePort(t, "udp"), freePort(t, "tcp")
+	})
+	terms := make([]*tcpTerm, 8)
+	fwd := make([]*sip.Message, len(terms))
+	for i := range terms {
+		terms[i] = wd.dial(t)
+		terms[i].write(t, options(terms[i].port(), "loop"+strconv.Itoa(i)))
+		fwd[i] = wd.recv(t)
+	}
+	for i := len(terms) - 1; i >= 0; i-- {
+		wd.send(t, answer(fwd[i], "200 OK", ""))
+	}
+	for i, term := range terms {
+		want := string(mustGet(t, fwd[i], sip.HdrCallID))
+		if id, _ := term.read(t).Get(sip.HdrCallID); string(id) != want {
+			t.Fatalf("terminal %d got the answer to %q, want %q", i, id, want)
+		}
+	}
 }
