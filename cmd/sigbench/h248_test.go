@@ -53,19 +53,8 @@ func TestRunH248InProcess(t *testing.T) {
 // terminal broken by brk, against the system started in-process.
 func runBroken(t *testing.T, flags []string, brk func(*term)) *Summary {
 	t.Helper()
-	o, err := parseFlags(append(append([]string{"-terminals", "4", "-count", "8",
-		"-concurrency", "2", "-progress", "never"}, flags...), testTimers...),
-		&bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	sys, err := openSystem(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sys.close()
+	o, sys, ctx := testSystem(t, append(append([]string{"-terminals", "4", "-count", "8",
+		"-concurrency", "2", "-progress", "never"}, flags...), testTimers...))
 	e, err := newEngine(o, o.protocol, sys.target[o.protocol], sys.keys)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +62,24 @@ func runBroken(t *testing.T, flags []string, brk func(*term)) *Summary {
 	defer e.close()
 	brk(e.terms[0])
 	return summarize(e, e.drive(ctx, o))
+}
+
+// testSystem parses args and starts the system in-process; the test's cleanup
+// stops it.
+func testSystem(t *testing.T, args []string) (*options, *system, context.Context) {
+	t.Helper()
+	o, err := parseFlags(args, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	sys, err := openSystem(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.close)
+	return o, sys, ctx
 }
 
 // TestMGDigestMatchesSkd checks the gateway's cached, reused-state digest against
@@ -151,19 +158,9 @@ func TestRunBoth(t *testing.T) {
 // it. Every registration must still complete with its MAC verified, the second
 // from a success the proxy repeats for the retransmitted Notify (§11.7).
 func TestH248Retransmission(t *testing.T) {
-	o, err := parseFlags([]string{"-protocol", "h248", "-terminals", "4", "-count", "8",
-		"-concurrency", "4", "-mix", "hmac-sha256=1,ascon128a-v12=1", "-progress", "never",
-		"-t1", "100ms", "-timeout", "20s"}, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	sys, err := openSystem(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sys.close()
+	o, sys, ctx := testSystem(t, []string{"-protocol", "h248", "-terminals", "4",
+		"-count", "8", "-concurrency", "4", "-mix", "hmac-sha256=1,ascon128a-v12=1",
+		"-progress", "never", "-t1", "100ms", "-timeout", "20s"})
 	relay := startLossyRelay(t, sys.target[protoH248])
 	e, err := newEngine(o, protoH248, relay, sys.keys)
 	if err != nil {
