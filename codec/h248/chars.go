@@ -1,5 +1,7 @@
 package h248
 
+import "math/bits"
+
 // Character classes of RFC 3525 B.2, one bit each, looked up in a table so
 // that the hot loops test one byte with one load.
 const (
@@ -83,26 +85,36 @@ func eqFold(b []byte, s string) bool {
 	return true
 }
 
-// lwsp classifies bytes for skipLWSP: 1 for WSP and EOL, 2 for the ';'
-// that opens a comment.
-var lwsp = [256]uint8{' ': 1, '\t': 1, '\r': 1, '\n': 1, ';': 2}
+// wspEOL has bit c set for the LWSP bytes c: SP, HTAB, CR, LF.
+const wspEOL = 1<<' ' | 1<<'\t' | 1<<'\r' | 1<<'\n'
 
 // skipLWSP returns the index of the first byte at or after i that is not
 // LWSP = *(WSP / COMMENT / EOL). A COMMENT runs from ';' to the end of the
 // line; one that reaches the end of the message ends there (leniency 6).
+// Small enough to inline: most calls skip nothing or one space. The index
+// is unsigned so that b[u] needs no bounds check.
 func skipLWSP(b []byte, i int) int {
-	for i < len(b) {
-		switch lwsp[b[i]] {
-		case 0:
-			return i
-		case 1:
-			i++
+	u := uint(i)
+	for u < uint(len(b)) {
+		c := b[u]
+		switch {
+		case c <= ' ' && wspEOL>>c&1 != 0:
+			u++
+		case c == ';':
+			u = skipComment(b, u)
 		default:
-			for i++; i < len(b) && class[b[i]]&cEOL == 0; i++ {
-			}
+			return int(u)
 		}
 	}
-	return i
+	return int(u)
+}
+
+// skipComment returns the index of the EOL that ends the comment at u, or
+// len(b).
+func skipComment(b []byte, u uint) uint {
+	for u++; u < uint(len(b)) && class[b[u]]&cEOL == 0; u++ {
+	}
+	return u
 }
 
 // isSep reports whether a SEP = (WSP / EOL / COMMENT) LWSP starts at i.
@@ -113,10 +125,52 @@ func isSep(b []byte, i int) bool {
 // skipClass returns the index of the first byte at or after i outside class
 // mask m.
 func skipClass(b []byte, i int, m uint16) int {
-	for i < len(b) && class[b[i]]&m != 0 {
-		i++
+	u := uint(i)
+	for u < uint(len(b)) && class[b[u]]&m != 0 {
+		u++
 	}
-	return i
+	return int(u)
+}
+
+// Stop tables for skipRun: 1 for a byte outside the class, 0 inside.
+var (
+	stopName   = makeStop(cName)
+	stopSafe   = makeStop(cSafe)
+	stopQuoted = makeStop(cQuoted)
+)
+
+func makeStop(m uint16) *[256]uint8 {
+	t := new([256]uint8)
+	for c := range t {
+		if class[c]&m == 0 {
+			t[c] = 1
+		}
+	}
+	return t
+}
+
+// skipRun returns the index of the first byte at or after i that stop
+// marks, like skipClass. It tests eight bytes a round without a branch per
+// byte: the stop flags of the eight are gathered into one mask, and the
+// first set bit gives the end. A byte loop exits with a mispredicted branch
+// at the end of every name and value; here a run shorter than eight bytes
+// costs one predictable branch.
+func skipRun(b []byte, i int, stop *[256]uint8) int {
+	u := uint(i)
+	for u+8 <= uint(len(b)) {
+		w := b[u : u+8 : u+8]
+		m := uint(stop[w[0]]) | uint(stop[w[1]])<<1 | uint(stop[w[2]])<<2 |
+			uint(stop[w[3]])<<3 | uint(stop[w[4]])<<4 | uint(stop[w[5]])<<5 |
+			uint(stop[w[6]])<<6 | uint(stop[w[7]])<<7
+		if m != 0 {
+			return int(u) + bits.TrailingZeros(m)
+		}
+		u += 8
+	}
+	for u < uint(len(b)) && stop[b[u]] == 0 {
+		u++
+	}
+	return int(u)
 }
 
 // allClass reports whether b is not empty and every byte is in class m.

@@ -61,3 +61,32 @@ func TestIsTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipRun checks the eight-at-a-time scan against the byte loop at
+// every start and length, with the run ending at every byte value.
+func TestSkipRun(t *testing.T) {
+	tables := []struct {
+		stop *[256]uint8
+		m    uint16
+		in   byte // a byte of the class, to build runs
+	}{{stopName, cName, 'a'}, {stopSafe, cSafe, '9'}, {stopQuoted, cQuoted, ' '}}
+	for _, tb := range tables {
+		for n := 0; n <= 20; n++ {
+			for c := range 256 {
+				b := make([]byte, n+1)
+				for k := range n {
+					b[k] = tb.in
+				}
+				b[n] = byte(c)
+				for _, buf := range [][]byte{b, b[:n]} {
+					for i := 0; i <= len(buf); i++ {
+						got, want := skipRun(buf, i, tb.stop), skipClass(buf, i, tb.m)
+						if got != want {
+							t.Fatalf("skipRun(%q, %d) = %d, want %d", buf, i, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

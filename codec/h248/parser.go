@@ -165,7 +165,7 @@ func (p *parser) scalar(nd *node, k int, closer byte) (int, bool) {
 // It returns the index of the first non-LWSP byte after the name.
 func (p *parser) name(nd *node, i, d int) (int, error) {
 	b := p.buf
-	j := skipClass(b, i, cName)
+	j := skipRun(b, i, stopName)
 	if j == i || j-i > MaxNameLength {
 		return 0, p.badWord(i, j, d)
 	}
@@ -174,7 +174,7 @@ func (p *parser) name(nd *node, i, d int) (int, error) {
 		nd.flags |= fTimestamp
 		nd.val0, nd.val1 = uint16(i), uint16(j)
 		i = skipLWSP(b, k+1)
-		if j = skipClass(b, i, cName); j == i || j-i > MaxNameLength {
+		if j = skipRun(b, i, stopName); j == i || j-i > MaxNameLength {
 			return 0, p.badWord(i, j, d)
 		}
 		k = skipLWSP(b, j)
@@ -342,7 +342,7 @@ func (p *parser) value(nd *node, i, d int, closer byte) (int, error) {
 // scalarEnd returns the end of the 1*SafeChar run at i; a ')' ends it when
 // closer is ')'.
 func scalarEnd(b []byte, i int, closer byte) int {
-	j := skipClass(b, i, cSafe)
+	j := skipRun(b, i, stopSafe)
 	if closer == ')' {
 		if k := bytes.IndexByte(b[i:j], ')'); k >= 0 {
 			j = i + k
@@ -356,7 +356,7 @@ func scalarEnd(b []byte, i int, closer byte) int {
 // DQUOTE is ErrUnterminatedString: quotedString holds no EOL.
 func (p *parser) quoted(i, d int) (int, error) {
 	b := p.buf
-	j := skipClass(b, i+1, cQuoted)
+	j := skipRun(b, i+1, stopQuoted)
 	switch {
 	case j < len(b) && b[j] == '"':
 		return j + 1, nil
@@ -409,7 +409,7 @@ func (p *parser) listElement(j, d int) (int, error) {
 	if b[j] == '"' {
 		return p.quoted(j, d+1)
 	}
-	k := skipClass(b, j, cSafe)
+	k := skipRun(b, j, stopSafe)
 	if k == j {
 		return 0, p.fail(j, ErrBadValue)
 	}
