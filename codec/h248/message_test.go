@@ -512,10 +512,18 @@ func TestLookupToken(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "Modif", "Modifyy", "al/of", "X", "Q", "ROOT",
-		strings.Repeat("a", 30), "TransactionResponseAcK"[:21]} {
+		strings.Repeat("a", 30), "TransactionResponseAcK"[:21], "ServiceChangeXddress",
+		"ServiceChangeAddresX", "TransactionResponseAcX", "ServiceChangf", "TransactioX"} {
 		if tok := LookupToken([]byte(s)); tok != TokNone {
 			t.Errorf("LookupToken(%q) = %v", s, tok)
 		}
+	}
+	// In a message the name is followed by more bytes, which must not count.
+	b := []byte("{SERVICECHANGEADDRESS=TransactionResponseAck}")
+	if lookupName(b, 1, 21) != TokServiceChangeAddress || lookupName(b, 1, 14) != TokServiceChange ||
+		lookupName(b, 22, 44) != TokResponseAck || lookupName(b, 22, 33) != TokTransaction ||
+		lookupName(b, 1, 20) != TokNone {
+		t.Error("lookupName of a name inside a message")
 	}
 	if TokNone.String() != "" || tokCount.String() != "" || tokCount.Short() != "" {
 		t.Error("String of TokNone or an unknown token is not empty")

@@ -237,9 +237,10 @@ const longestToken = 22
 
 // tokenTable maps a hash of a name's first eight bytes (lower-cased) and
 // its length to the tokens that may have it, open-addressed with linear
-// probing. Each slot holds one spelling in lower case and its first eight
-// bytes as a word, so most lookups cost one multiplication and one
-// comparison. 512 slots for 185 spellings keep the probes short.
+// probing. Each slot holds one spelling as up to three words of eight
+// lower-cased bytes, so a lookup costs one multiplication and at most three
+// word comparisons, whatever the name's length. 512 slots for 185
+// spellings keep the probes short.
 var tokenTable = makeTokenTable()
 
 const (
@@ -248,9 +249,9 @@ const (
 )
 
 type tokenSlot struct {
-	w0   uint64 // the first eight bytes of name, zero-padded
-	name string // lower case
-	tok  Token
+	w   [3]uint64 // the name in words of eight bytes, zero-padded (nameWord)
+	n   uint8     // the name's length
+	tok Token
 }
 
 func makeTokenTable() *[tokenSlots]tokenSlot {
@@ -260,16 +261,16 @@ func makeTokenTable() *[tokenSlots]tokenSlot {
 			if s == "" || s == "!" {
 				continue
 			}
-			low := []byte(s)
-			for i, c := range low {
-				low[i] = lower(c)
+			b := []byte(s)
+			slot := tokenSlot{n: uint8(len(b)), tok: tok}
+			for k := 0; k < len(b); k += 8 {
+				slot.w[k/8] = nameWord(b, k, len(b))
 			}
-			w := nameWord(low, 0, len(low))
-			h := tokenHash(w, len(low))
+			h := tokenHash(slot.w[0], len(b))
 			for t[h].tok != TokNone {
 				h = (h + 1) % tokenSlots
 			}
-			t[h] = tokenSlot{w0: w, name: string(low), tok: tok}
+			t[h] = slot
 		}
 	}
 	return t
@@ -311,10 +312,16 @@ func lookupName(b []byte, i, j int) Token {
 		if s.tok == TokNone {
 			return TokNone
 		}
-		if s.w0 == w && len(s.name) == n && (n <= 8 || eqLower(b[i+8:j], s.name[8:])) {
+		if s.w[0] == w && int(s.n) == n && (n <= 8 || tailEqual(b, i, j, s)) {
 			return s.tok
 		}
 	}
+}
+
+// tailEqual reports whether the bytes of b[i:j] after the first eight
+// match the slot's, ignoring case.
+func tailEqual(b []byte, i, j int, s *tokenSlot) bool {
+	return s.w[1] == nameWord(b, i+8, j) && (j-i <= 16 || s.w[2] == nameWord(b, i+16, j))
 }
 
 // LookupToken returns the token that b spells in long or short form,
@@ -327,17 +334,6 @@ func LookupToken(b []byte) Token {
 		return TokNone
 	}
 	return lookupName(b, 0, len(b))
-}
-
-// eqLower reports whether b equals s ignoring ASCII case; s is lower case
-// and as long as b.
-func eqLower(b []byte, s string) bool {
-	for i := 0; i < len(s) && i < len(b); i++ {
-		if lower(b[i]) != s[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // isCommand reports whether t names a command (RFC 3525 B.2 commandRequest,
