@@ -3,6 +3,7 @@ package softswitch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -68,6 +69,7 @@ var (
 	ErrAlreadyStarted  = errors.New("softswitch: already started")
 	ErrNotStarted      = errors.New("softswitch: not started")
 	ErrBadRealm        = errors.New("softswitch: realm empty, too long or not quotable")
+	ErrBadGateways     = errors.New("softswitch: bad MGCPGateways address")
 	errACMisbehaved    = errors.New("softswitch: malformed authentication vector")
 	errBadKeyMaterial  = errors.New("softswitch: bad key material in authentication vector")
 	errBadRequestValue = errors.New("softswitch: bad request value")
@@ -94,6 +96,17 @@ type Config struct {
 	H248Listen string
 	// H248Conn is an already bound socket for the MGC role; the Server closes it.
 	H248Conn *net.UDPConn
+	// MGCPListen is the UDP address of the MGCP call-agent role (docs/PROTOCOL.md §12),
+	// e.g. "127.0.0.1:2728" (DefaultMGCPPort); empty (and MGCPConn nil) leaves the role
+	// off.
+	MGCPListen string
+	// MGCPConn is an already bound socket for the CA role; the Server closes it.
+	MGCPConn *net.UDPConn
+	// MGCPGateways is where the CA sends what it writes for gateways registering
+	// through sigproxy (X-SKDPX): the proxy's call-agent-facing socket, e.g.
+	// "127.0.0.1:2427". Empty means the source address of the command answered,
+	// which is also where direct-mode and plain gateways are always answered.
+	MGCPGateways string
 	// Realm is the digest realm (DefaultRealm).
 	Realm string
 	// AC is the authentication center client; when nil, ACURL names it.
@@ -126,7 +139,8 @@ type Config struct {
 // settings is a Config with defaults applied and values checked.
 type settings struct {
 	Config
-	algs []string // canonical digest algorithm names
+	algs     []string     // canonical digest algorithm names
+	gateways *net.UDPAddr // MGCPGateways resolved
 }
 
 func (c Config) withDefaults() (settings, error) {
@@ -152,6 +166,11 @@ func (c Config) withDefaults() (settings, error) {
 		return s, err
 	}
 	s.algs = algs
+	if s.MGCPGateways != "" {
+		if s.gateways, err = net.ResolveUDPAddr("udp", s.MGCPGateways); err != nil {
+			return s, fmt.Errorf("%w: %w", ErrBadGateways, err)
+		}
+	}
 	if len(s.Mechanisms) == 0 {
 		s.Mechanisms = []skd.Mechanism{skd.MechHMACSHA256, skd.MechAscon128aV12}
 	}

@@ -34,6 +34,21 @@
 // TransactionID from the same address gets the same reply (RFC 3525 §D.1.4);
 // Replies to the MGC's own Modify transactions are consumed.
 //
+// With Config.MGCPListen set the Server is also an MGCP call agent (CA) on its own UDP
+// socket (docs/PROTOCOL.md §12; DefaultMGCPPort 2728, since sigproxy holds the
+// customary 2727 in front of it). An RSIP restart with X-SKDPX (proxy mode) or
+// X-SKDOF (direct mode) is answered with 200 and, piggy-backed (RFC 3435 §3.5), a
+// challenge RQNT to the same endpoint carrying X-SKDCH (realm, nonce, algorithm),
+// R: skd/auth and in direct mode X-SKDSV. The NTFY's X-SKDAU response is checked in
+// constant time (uri "mgcp:"+identity, method "NTFY", no qop) and answered with 200
+// and a success RQNT carrying X-SKDKD: terminal, proxy, kid and wrap for the proxy, or
+// in direct mode terminal, wrap and the MAC the CA computes over the §12.2 input. An
+// RSIP without an offer is accepted (plain mode); RM: forced or graceful removes the
+// gateway. Refusals are 510, an unavailable AC or a full table 409, other verbs 504.
+// A repeated transaction id from the same address gets the same datagram again; what
+// the CA writes for a gateway registering through sigproxy goes to
+// Config.MGCPGateways when set. Gateways' responses to the CA's RQNTs are counted.
+//
 // State is bounded: pending authentication vectors (nonce -> vector, with expiry and a
 // cap, oldest evicted first), completed transactions kept for retransmissions
 // (RFC 3261 §17.2.2), and bindings (address of record -> contacts, with a cap).
@@ -45,6 +60,11 @@
 // Limitation: the MGC reads the first command of each transaction only, sends its
 // own Modify transactions only together with a Reply (they are retransmitted when the
 // MG retransmits the request they answer) and does not retransmit them on its own.
+//
+// Limitation: the CA sends its RQNTs only piggy-backed on a response and does not
+// retransmit them on its own: a lost datagram is repeated when the gateway
+// retransmits its command. It reads no ResponseAck (K:) and keeps every response the
+// full CATransactionTTL.
 //
 // Limitation: the registrar does not authorize one user to register another's address
 // of record: the To URI user must equal the digest username.

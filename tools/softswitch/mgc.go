@@ -184,23 +184,25 @@ func (s *Server) mgcError(r *mgcRequest, code int, text string) []byte {
 	return s.mgcMessage(nil, appendErrorReply(nil, r.id, code, text))
 }
 
-// rememberGateway records a registered MG, refusing a new one when the table is full.
-func (s *Server) rememberGateway(b *mgBinding, now time.Time) bool {
+// rememberGateway records a registered gateway in table (H.248's or MGCP's),
+// refusing a new one when the table is full.
+func (s *Server) rememberGateway(table *fifoMap[*mgBinding], b *mgBinding,
+	now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.mgs.get(b.identity, now); !ok {
-		s.mgs.sweep(now)
-		if s.mgs.len() >= s.cfg.MaxBindings {
+	if _, ok := table.get(b.identity, now); !ok {
+		table.sweep(now)
+		if table.len() >= s.cfg.MaxBindings {
 			return false
 		}
 	}
-	s.mgs.put(b.identity, b, now)
+	table.put(b.identity, b, now)
 	return true
 }
 
 // forgetGateway removes a gateway that went out of service.
-func (s *Server) forgetGateway(identity string) {
+func (s *Server) forgetGateway(table *fifoMap[*mgBinding], identity string) {
 	s.mu.Lock()
-	s.mgs.delete(identity)
+	table.delete(identity)
 	s.mu.Unlock()
 }

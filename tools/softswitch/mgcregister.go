@@ -63,12 +63,12 @@ func (s *Server) serviceChange(r *mgcRequest, cmd h248.Node) []byte {
 		// In direct mode the MGC refuses a bad offer as the proxy would (§11.9).
 		return s.mgcError(r, errCodeUnauthorized, err.Error())
 	case rs.method == h248.TokForced || rs.method == h248.TokGraceful:
-		s.forgetGateway(rs.identity)
+		s.forgetGateway(s.mgs, rs.identity)
 		return s.mgcMessage(nil, appendReply(nil, r.id, h248.TokServiceChange))
 	case rs.method != h248.TokRestart:
 		return s.mgcMessage(nil, appendReply(nil, r.id, h248.TokServiceChange))
 	case rs.md.kind == modePlain:
-		if !s.rememberGateway(&mgBinding{identity: rs.identity, addr: r.src}, r.now) {
+		if !s.rememberGateway(s.mgs, &mgBinding{identity: rs.identity, addr: r.src}, r.now) {
 			return s.mgcError(r, errCodeUnavailable, errMGTableFull.Error())
 		}
 		s.stats.h248Registered.Add(1)
@@ -104,13 +104,21 @@ func readRestart(r *mgcRequest, cmd h248.Node) (*mgRestart, error) {
 		}
 	}
 	if !hasID {
-		if hasOffer || hasProxy {
-			return nil, errMGNoIdentity
-		}
 		rs.identity = string(r.msg.Header().MID)
 	}
+	return rs, rs.readSKD(hasID, hasOffer, hasProxy, offerText, proxyText)
+}
+
+// readSKD checks the identity and reads the mode from the X-SKDPX or X-SKDOF text,
+// for H.248 and MGCP alike. Without X-SKDID the identity already holds the
+// protocol's fallback name, allowed for a plain registration only.
+func (rs *mgRestart) readSKD(hasID, hasOffer, hasProxy bool, offerText,
+	proxyText []byte) error {
+	if !hasID && (hasOffer || hasProxy) {
+		return errMGNoIdentity
+	}
 	if !safeQuoted(rs.identity, MaxIdentity) {
-		return nil, errMGBadValue
+		return errMGBadValue
 	}
 	var err error
 	switch {
@@ -120,7 +128,7 @@ func readRestart(r *mgcRequest, cmd h248.Node) (*mgRestart, error) {
 		rs.md.kind = modeDirect
 		rs.offer, err = splitOffer(offerText)
 	}
-	return rs, err
+	return err
 }
 
 // proxyMode reads X-SKDPX, "<proxy id>;wrap=<alg>" (docs/PROTOCOL.md §11.1).
@@ -160,22 +168,10 @@ func splitOffer(v []byte) (offer, error) {
 // mgcChallenge asks the AC for a vector and answers with the Reply to the
 // ServiceChange and the challenge Modify in one message (docs/PROTOCOL.md §11.3).
 func (s *Server) mgcChallenge(r *mgcRequest, rs *mgRestart) []byte {
-	areq := authcenter.AuthRequest{Identity: rs.identity, Realm: s.cfg.Realm}
-	chosen := -1
-	if rs.md.kind == modeProxy {
-		areq.Proxy, areq.Wrap = rs.md.proxyID, rs.md.wrap.String()
-	} else {
-		if chosen = rs.offer.choose(s.cfg.Mechanisms); chosen < 0 {
-			return s.mgcError(r, errCodeUnauthorized, errMGNoMechanism.Error()+
-				", supported: "+mechanismList(s.cfg.Mechanisms))
-		}
-		areq.Wrap = rs.offer.mechs[chosen].Mech.Wrap().String()
-	}
-	v, code, err := s.mgcVector(&areq, rs.md)
+	v, code, err := s.gatewayVector(rs)
 	if err != nil {
 		return s.mgcError(r, code, err.Error())
 	}
-	v.offer, v.chosen = rs.offer, chosen
 	props := []skdProp{{"realm", v.realm}, {"nonce", v.nonce}, {"alg", v.h248Alg}}
 	if rs.md.kind == modeDirect {
 		props = append(props, skdProp{"server", v.chosenEntry()})
@@ -192,6 +188,29 @@ func (s *Server) mgcChallenge(r *mgcRequest, rs *mgRestart) []byte {
 	s.mu.Unlock()
 	s.stats.h248Challenged.Add(1)
 	return s.mgcMessage(nil, body)
+}
+
+// gatewayVector chooses among a direct-mode offer and asks the AC for the
+// gateway's vector (H.248 and MGCP). On failure it returns the H.248 error code
+// that fits: errCodeUnauthorized for a refusal, errCodeUnavailable otherwise.
+func (s *Server) gatewayVector(rs *mgRestart) (*vector, int, error) {
+	areq := authcenter.AuthRequest{Identity: rs.identity, Realm: s.cfg.Realm}
+	chosen := -1
+	if rs.md.kind == modeProxy {
+		areq.Proxy, areq.Wrap = rs.md.proxyID, rs.md.wrap.String()
+	} else {
+		if chosen = rs.offer.choose(s.cfg.Mechanisms); chosen < 0 {
+			return nil, errCodeUnauthorized, errors.New(errMGNoMechanism.Error() +
+				", supported: " + mechanismList(s.cfg.Mechanisms))
+		}
+		areq.Wrap = rs.offer.mechs[chosen].Mech.Wrap().String()
+	}
+	v, code, err := s.mgcVector(&areq, rs.md)
+	if err != nil {
+		return nil, code, err
+	}
+	v.offer, v.chosen = rs.offer, chosen
+	return v, 0, nil
 }
 
 // mgcVector calls the AC and keeps its answer, with the digest algorithm to
@@ -224,7 +243,8 @@ func (s *Server) mgcVector(areq *authcenter.AuthRequest, md mode) (*vector, int,
 	return v, 0, nil
 }
 
-// mgAuth is the skd/auth event of an MG's Notify (docs/PROTOCOL.md §11.4).
+// mgAuth is the skd/auth event of an MG's Notify or the X-SKDAU, X-SKDVF and
+// X-SKDOF of an MGCP NTFY (docs/PROTOCOL.md §11.4, §12.2).
 type mgAuth struct {
 	id, nonce, resp, verify, offer []byte
 	hasVerify, hasOffer            bool
@@ -249,11 +269,11 @@ func (s *Server) notify(r *mgcRequest, cmd h248.Node) ([]byte, func()) {
 		s.stats.stale.Add(1)
 		return s.mgcError(r, errCodeUnauthorized, errMGStale.Error()), nil
 	}
-	if err := s.checkMGAuth(&a, v); err != nil {
+	if err := checkGatewayAuth(&a, v, "Notify", "megaco:"); err != nil {
 		s.log.Info("gateway refused", zap.String("identity", v.identity), zap.Error(err))
 		return s.mgcError(r, errCodeUnauthorized, err.Error()), nil
 	}
-	if !s.rememberGateway(&mgBinding{identity: v.identity, addr: r.src, mode: v.mode.kind},
+	if !s.rememberGateway(s.mgs, &mgBinding{identity: v.identity, addr: r.src, mode: v.mode.kind},
 		r.now) {
 		return s.mgcError(r, errCodeUnavailable, errMGTableFull.Error()), nil
 	}
@@ -288,10 +308,11 @@ func readAuth(ev h248.Node) mgAuth {
 	return a
 }
 
-// checkMGAuth checks identity, agreement and digest response (the last in constant
-// time). In proxy mode the proxy has checked and removed verify and offer, so a
-// Notify still carrying them did not come through it.
-func (s *Server) checkMGAuth(a *mgAuth, v *vector) error {
+// checkGatewayAuth checks identity, agreement and digest response (the last in
+// constant time) of an H.248 Notify or an MGCP NTFY; method and the uri's scheme
+// prefix are the protocol's. In proxy mode the proxy has checked and removed verify
+// and offer, so a request still carrying them did not come through it.
+func checkGatewayAuth(a *mgAuth, v *vector, method, scheme string) error {
 	if string(a.id) != v.identity {
 		return errMGIdentity
 	}
@@ -308,7 +329,7 @@ func (s *Server) checkMGAuth(a *mgAuth, v *vector) error {
 		}
 	}
 	ha1 := v.ha1[v.h248Alg]
-	want, err := skd.DigestResponse(v.h248Alg, ha1, v.nonce, "Notify", "megaco:"+v.identity,
+	want, err := skd.DigestResponse(v.h248Alg, ha1, v.nonce, method, scheme+v.identity,
 		"", "", "")
 	if err != nil {
 		return err

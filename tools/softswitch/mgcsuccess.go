@@ -60,22 +60,12 @@ func (s *Server) mgcAuthHeader(txnID uint32, v *vector) ([]byte, error) {
 		return nil, err
 	}
 	seqText := draft[len("AU=") : len("AU=0x")+8+len(":0x")+8]
-	offered := make([][]byte, len(v.offer.entries))
-	for i, e := range v.offer.entries {
-		offered[i] = []byte(e)
-	}
 	f := skd.RegFields{
 		Protocol: "h248", Status: []byte("Modify"),
 		TxnID: strconv.AppendUint(nil, uint64(txnID), 10), Seq: seqText,
-		FromTag: []byte(v.identity), ToTag: []byte(s.mid), Nonce: []byte(v.nonce),
-		Chosen: []byte(v.chosenEntry()), Offered: offered, Terminal: []byte(v.terminal),
-		Wrap: []byte(v.wrap.String()),
+		FromTag: []byte(v.identity), ToTag: []byte(s.mid),
 	}
-	input, err := skd.AppendMACInput(nil, &f)
-	if err != nil {
-		return nil, err
-	}
-	tag, err := skd.NewMACer().Sum(nil, mech, v.sk, input)
+	tag, err := v.sign(&f)
 	if err != nil {
 		return nil, err
 	}

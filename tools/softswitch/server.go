@@ -39,6 +39,14 @@ type Server struct {
 	mgs        *fifoMap[*mgBinding]
 	nextTxn    atomic.Uint32 // the MGC's own TransactionIDs
 
+	// The CA role (ca.go); the tables are guarded by mu as well.
+	mgcpConn  *net.UDPConn
+	gateways  *net.UDPAddr // Config.MGCPGateways resolved, nil for the source address
+	caPending *fifoMap[*vector]
+	caTxns    *fifoMap[*txn]
+	cas       *fifoMap[*mgBinding]
+	caNextTxn atomic.Uint32 // the CA's own transaction ids
+
 	slots   chan struct{} // one token per request being handled
 	wg      sync.WaitGroup
 	started atomic.Bool
@@ -89,6 +97,12 @@ func New(cfg Config) (*Server, error) {
 		mgcPending: newFIFOMap[*vector](s.MaxPending, s.PendingTTL),
 		mgcTxns:    newFIFOMap[*txn](s.MaxTransactions, MGCTransactionTTL),
 		mgs:        newFIFOMap[*mgBinding](s.MaxBindings+1, GatewayTTL),
+
+		mgcpConn:  s.MGCPConn,
+		gateways:  s.gateways,
+		caPending: newFIFOMap[*vector](s.MaxPending, s.PendingTTL),
+		caTxns:    newFIFOMap[*txn](s.MaxTransactions, CATransactionTTL),
+		cas:       newFIFOMap[*mgBinding](s.MaxBindings+1, GatewayTTL),
 	}, nil
 }
 
@@ -110,9 +124,19 @@ func (s *Server) Start() error {
 		zap.String("realm", s.cfg.Realm), zap.Strings("digest", s.cfg.algs))
 	s.wg.Add(1)
 	go s.readLoop(s.conn, sip.MaxMessageSize, s.handle)
-	if err := s.startMGC(); err != nil {
+	err := s.startMGC()
+	if err == nil {
+		err = s.startCA()
+	}
+	if err != nil {
 		s.closed.Store(true)
 		_ = s.conn.Close()
+		if s.h248conn != nil {
+			_ = s.h248conn.Close()
+		}
+		if s.mgcpConn != nil {
+			_ = s.mgcpConn.Close()
+		}
 		s.wg.Wait()
 		return err
 	}
@@ -138,6 +162,9 @@ func (s *Server) Close() error {
 	err := s.conn.Close()
 	if s.h248conn != nil {
 		err = errors.Join(err, s.h248conn.Close())
+	}
+	if s.mgcpConn != nil {
+		err = errors.Join(err, s.mgcpConn.Close())
 	}
 	s.wg.Wait()
 	return err
@@ -308,4 +335,7 @@ func (s *Server) sweepLocked(now time.Time) {
 	s.mgcPending.sweep(now)
 	s.mgcTxns.sweep(now)
 	s.mgs.sweep(now)
+	s.caPending.sweep(now)
+	s.caTxns.sweep(now)
+	s.cas.sweep(now)
 }

@@ -42,6 +42,21 @@ type Stats struct {
 	H248Malformed       uint64 // datagrams dropped as unparseable
 	PendingChallenges   int    // H.248 challenges outstanding now
 	Gateways            int    // gateways registered now
+
+	// The CA role (MGCP).
+	MGCPRequests          uint64 // RSIP and NTFY commands (retransmissions excluded)
+	MGCPChallenged        uint64 // challenge RQNT sent
+	MGCPRegistered        uint64 // gateways accepted, plain or authenticated
+	MGCPKeysDistributed   uint64 // success RQNT carrying X-SKDKD
+	MGCPRefused           uint64 // 510: no mechanism, AC refusal, agreement, digest, values
+	MGCPUnavailable       uint64 // 409: AC unreachable, gateway table full
+	MGCPErrors            uint64 // other error responses (504)
+	MGCPRetransmissions   uint64 // repeated transaction ids answered from the cache
+	MGCPResponses         uint64 // gateways' responses to the CA's RQNTs
+	MGCPGatewayErrors     uint64 // of those, error responses (a key or MAC that failed)
+	MGCPMalformed         uint64 // datagrams (or their tails) dropped as unparseable
+	MGCPPendingChallenges int    // MGCP challenges outstanding now
+	MGCPGateways          int    // MGCP gateways registered now
 }
 
 type counters struct {
@@ -54,6 +69,11 @@ type counters struct {
 	h248Requests, h248Challenged, h248Registered, h248Keys atomic.Uint64
 	h248Refused, h248Unavailable, h248Errors               atomic.Uint64
 	h248Retransmissions, h248Replies, h248Malformed        atomic.Uint64
+
+	mgcpRequests, mgcpChallenged, mgcpRegistered, mgcpKeys atomic.Uint64
+	mgcpRefused, mgcpUnavailable, mgcpErrors               atomic.Uint64
+	mgcpRetransmissions, mgcpResponses, mgcpGatewayErrors  atomic.Uint64
+	mgcpMalformed                                          atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -77,12 +97,21 @@ func (s *Server) Stats() Stats {
 		H248Refused: c.h248Refused.Load(), H248Unavailable: c.h248Unavailable.Load(),
 		H248Errors: c.h248Errors.Load(), H248Retransmissions: c.h248Retransmissions.Load(),
 		H248Replies: c.h248Replies.Load(), H248Malformed: c.h248Malformed.Load(),
+
+		MGCPRequests: c.mgcpRequests.Load(), MGCPChallenged: c.mgcpChallenged.Load(),
+		MGCPRegistered: c.mgcpRegistered.Load(), MGCPKeysDistributed: c.mgcpKeys.Load(),
+		MGCPRefused: c.mgcpRefused.Load(), MGCPUnavailable: c.mgcpUnavailable.Load(),
+		MGCPErrors: c.mgcpErrors.Load(), MGCPRetransmissions: c.mgcpRetransmissions.Load(),
+		MGCPResponses: c.mgcpResponses.Load(), MGCPGatewayErrors: c.mgcpGatewayErrors.Load(),
+		MGCPMalformed: c.mgcpMalformed.Load(),
 	}
 	s.mu.Lock()
 	st.PendingVectors = s.pending.len()
 	st.Bindings = s.bindings.len()
 	st.PendingChallenges = s.mgcPending.len()
 	st.Gateways = s.mgs.len()
+	st.MGCPPendingChallenges = s.caPending.len()
+	st.MGCPGateways = s.cas.len()
 	s.mu.Unlock()
 	return st
 }

@@ -118,10 +118,6 @@ func (s *Server) mac(req *request, v *vector) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	offered := make([][]byte, len(v.offer.entries))
-	for i, e := range v.offer.entries {
-		offered[i] = []byte(e)
-	}
 	toTag := sip.Tag(req.to)
 	if len(toTag) == 0 {
 		toTag = []byte(req.toTag)
@@ -129,15 +125,9 @@ func (s *Server) mac(req *request, v *vector) (string, error) {
 	seq := strconv.FormatUint(uint64(req.seqNum), 10) + " " + string(method)
 	f := skd.RegFields{
 		Protocol: "sip", Status: []byte("200"), TxnID: req.callID, Seq: []byte(seq),
-		FromTag: sip.Tag(req.from), ToTag: toTag, Nonce: []byte(v.nonce),
-		Chosen: []byte(v.chosenEntry()), Offered: offered, Terminal: []byte(v.terminal),
-		Wrap: []byte(v.wrap.String()),
+		FromTag: sip.Tag(req.from), ToTag: toTag,
 	}
-	input, err := skd.AppendMACInput(nil, &f)
-	if err != nil {
-		return "", err
-	}
-	tag, err := skd.NewMACer().Sum(nil, v.chosenMech(), v.sk, input)
+	tag, err := v.sign(&f)
 	if err != nil {
 		return "", err
 	}

@@ -53,7 +53,7 @@ type vector struct {
 	proxy    string // B64 blob for the proxy (proxy mode)
 	kid      string // proxy key id (proxy mode)
 	sk       []byte // session key in the clear (direct mode)
-	h248Alg  string // H.248: the digest algorithm challenged (one per challenge)
+	h248Alg  string // H.248, MGCP: the digest algorithm challenged (one per challenge)
 }
 
 // String redacts the vector.
@@ -70,6 +70,23 @@ func (v *vector) chosenEntry() string { return v.offer.entries[v.chosen] }
 
 // chosenMech returns the mechanism chosen in direct mode.
 func (v *vector) chosenMech() skd.Mechanism { return v.offer.mechs[v.chosen].Mech }
+
+// sign completes f with the vector's agreement and wrapped key and returns the
+// chosen mechanism's tag over the MAC input (docs/PROTOCOL.md §5.5) under SK: the
+// direct-mode verification word for SIP, H.248 and MGCP alike.
+func (v *vector) sign(f *skd.RegFields) ([]byte, error) {
+	offered := make([][]byte, len(v.offer.entries))
+	for i, e := range v.offer.entries {
+		offered[i] = []byte(e)
+	}
+	f.Nonce, f.Chosen, f.Offered = []byte(v.nonce), []byte(v.chosenEntry()), offered
+	f.Terminal, f.Wrap = []byte(v.terminal), []byte(v.wrap.String())
+	input, err := skd.AppendMACInput(nil, f)
+	if err != nil {
+		return nil, err
+	}
+	return skd.NewMACer().Sum(nil, v.chosenMech(), v.sk, input)
+}
 
 // newVector checks what the AC returned for req and keeps it. An AC answer that does
 // not fit the request is errACMisbehaved; the registrar then answers 503.

@@ -17,6 +17,7 @@ type challenge struct {
 	chosen                         string   // the entry whose mechanism is used
 	mech                           skd.Mechanism
 	requestID                      uint32 // H.248: the skd/auth event's RequestID
+	rid                            string // MGCP: the challenge RQNT's RequestIdentifier
 }
 
 // readChallenge judges the response to the first REGISTER. done is true when the

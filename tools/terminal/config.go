@@ -30,6 +30,9 @@ const (
 	// ProtocolH248 registers as an H.248 media gateway with ServiceChange and Notify
 	// (docs/PROTOCOL.md §11).
 	ProtocolH248 = "h248"
+	// ProtocolMGCP registers as an MGCP gateway with RSIP and NTFY (docs/PROTOCOL.md
+	// §12).
+	ProtocolMGCP = "mgcp"
 )
 
 // DefaultDigestAlgs is the digest algorithm preference used when Config.DigestAlg is
@@ -57,7 +60,7 @@ var ErrBadConfig = errors.New("terminal: bad config")
 
 // Config describes one terminal. Only Identity, Kc and Proxy are required.
 type Config struct {
-	// Protocol is ProtocolSIP (the default when empty) or ProtocolH248.
+	// Protocol is ProtocolSIP (the default when empty), ProtocolH248 or ProtocolMGCP.
 	Protocol string
 	// Identity is the digest username and the user part of the address of record.
 	Identity string
@@ -146,8 +149,9 @@ func (c *Config) check() error {
 	if c.Timeout < 0 || c.T1 < 0 {
 		return fmt.Errorf("%w: negative timeout", ErrBadConfig)
 	}
-	if c.Protocol != ProtocolSIP && c.Protocol != ProtocolH248 {
-		return fmt.Errorf("%w: protocol %q is neither sip nor h248", ErrBadConfig, c.Protocol)
+	if c.Protocol != ProtocolSIP && c.Protocol != ProtocolH248 && c.Protocol != ProtocolMGCP {
+		return fmt.Errorf("%w: protocol %q is not sip, h248 or mgcp", ErrBadConfig,
+			c.Protocol)
 	}
 	return checkOffer(c.Offer)
 }

@@ -21,14 +21,23 @@
 // Error 402 when the check fails. A Reply with Error 402 to the ServiceChange reports
 // OutcomeRefused, to the Notify OutcomeForbidden.
 //
+// With Config.Protocol "mgcp" the terminal is an MGCP gateway (docs/PROTOCOL.md §12,
+// RFC 3435) with endpoint aaln/1@[address]:port of its socket: an RSIP restart carries
+// X-SKDID and X-SKDOF, it answers the CA's challenge RQNT (X-SKDCH, X-SKDSV) with 200
+// and sends a NTFY with X-SKDAU, X-SKDVF and X-SKDOF; on the success RQNT it opens
+// terminal= of X-SKDKD and checks mac= over the §5.5 input with the §12.2 fields in
+// constant time, answering 200, or 510 when the check fails. A 510 to the RSIP reports
+// OutcomeRefused, to the NTFY OutcomeForbidden, except the proxy's "key distribution
+// failed", a failure.
+//
 // A Report never holds key bytes; neither do log lines or errors.
 //
 // Limitation: only the registration is modelled. The terminal answers no incoming
 // requests, does not refresh or remove its binding, and does not use SK to protect
 // later messages, because the demo and the load generator need only the registration.
 //
-// Limitation: the gateway answers only the MGC's Modify transactions of its
-// registration; any other transaction the MGC starts is ignored.
+// Limitation: the gateway answers only the MGC's Modify transactions (the CA's RQNTs)
+// of its registration; any other transaction the MGC (CA) starts is ignored.
 //
 // Limitation: UDP only. Responses are matched by the top Via branch, Call-ID and CSeq;
 // their source address is not checked, because what matters to the terminal (the

@@ -75,6 +75,18 @@ func (t *Terminal) openSK(ch *challenge, kd *keyDist, rc *recorder) ([]byte, err
 // received and checks mac= in constant time.
 func (t *Terminal) verifyMAC(m *sip.Message, ch *challenge, kd *keyDist, sk []byte,
 	rc *recorder) error {
+	f, err := t.macFields(m, ch, kd)
+	if err != nil {
+		return rc.fail(ErrBadResponse, "200 fields: "+err.Error())
+	}
+	return t.checkMAC(f, ch, kd, sk, rc)
+}
+
+// checkMAC completes f with the agreement and the key distribution, rebuilds the
+// MAC input (§5.5) and checks kd's mac= in constant time: SIP's 200 and MGCP's
+// success RQNT alike.
+func (t *Terminal) checkMAC(f *skd.RegFields, ch *challenge, kd *keyDist, sk []byte,
+	rc *recorder) error {
 	if !kd.hasMAC {
 		return rc.fail(ErrNoMAC, "no mac")
 	}
@@ -82,10 +94,8 @@ func (t *Terminal) verifyMAC(m *sip.Message, ch *challenge, kd *keyDist, sk []by
 	if err != nil {
 		return rc.fail(ErrBadKeyDistribution, "mac is not base64")
 	}
-	f, err := t.macFields(m, ch, kd)
-	if err != nil {
-		return rc.fail(ErrBadResponse, "200 fields: "+err.Error())
-	}
+	f.Nonce, f.Chosen, f.Offered = []byte(ch.nonce), []byte(ch.chosen), t.offeredBytes()
+	f.Terminal, f.Wrap = []byte(kd.terminal), []byte(kd.wrap)
 	input, err := skd.AppendMACInput(nil, f)
 	if err != nil {
 		return rc.fail(ErrBadResponse, "mac input: "+err.Error())
@@ -116,11 +126,6 @@ func (t *Terminal) macFields(m *sip.Message, ch *challenge, kd *keyDist) (*skd.R
 		Seq:      fmt.Appendf(nil, "%d %s", num, method),
 		FromTag:  sip.Tag(from),
 		ToTag:    sip.Tag(to),
-		Nonce:    []byte(ch.nonce),
-		Chosen:   []byte(ch.chosen),
-		Offered:  t.offeredBytes(),
-		Terminal: []byte(kd.terminal),
-		Wrap:     []byte(kd.wrap),
 	}, nil
 }
 

@@ -162,14 +162,21 @@ func (t *Terminal) mgFailure(r *mgcReply, notify bool, rc *recorder) error {
 	return rc.fail(ErrStatus, fmt.Sprintf("error %d %s", r.errCode, text))
 }
 
-// mgDigest computes the digest response of §11.1: RFC 7616 without qop, method
-// "Notify", uri "megaco:" + identity, with the digest password derived from Kc.
+// mgDigest computes the digest response of §11.1: method "Notify", uri "megaco:" +
+// identity.
 func (t *Terminal) mgDigest(ch *challenge, rc *recorder) string {
+	return t.gatewayDigest(ch, "Notify", "megaco:", rc)
+}
+
+// gatewayDigest computes a gateway's digest response (§11.1, §12.1): RFC 7616
+// without qop, the protocol's method and uri scheme + identity, with the digest
+// password derived from Kc.
+func (t *Terminal) gatewayDigest(ch *challenge, method, scheme string, rc *recorder) string {
 	c := &t.cfg
 	ha1, err := skd.HA1(ch.alg, c.Identity, ch.realm, skd.DigestPassword(c.Kc))
 	var resp string
 	if err == nil {
-		resp, err = skd.DigestResponse(ch.alg, ha1, ch.nonce, "Notify", "megaco:"+c.Identity,
+		resp, err = skd.DigestResponse(ch.alg, ha1, ch.nonce, method, scheme+c.Identity,
 			"", "", "")
 	}
 	if err != nil {

@@ -117,7 +117,7 @@ func TestMGConfig(t *testing.T) {
 	base := Config{Identity: "mg1", Kc: kcFor("mg1"),
 		Proxy: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2944}}
 	for _, c := range []Config{
-		func() Config { c := base; c.Protocol = "mgcp"; return c }(),
+		func() Config { c := base; c.Protocol = "mgcp2"; return c }(),
 		func() Config { c := base; c.Protocol = ProtocolH248; c.Offer = []string{`a"b`}; return c }(),
 	} {
 		if _, err := New(c); !errors.Is(err, ErrBadConfig) {

@@ -41,7 +41,7 @@ var (
 // Report is what one registration did. It never holds key bytes.
 type Report struct {
 	Identity string
-	// Protocol is the terminal's Config.Protocol ("sip" or "h248").
+	// Protocol is the terminal's Config.Protocol ("sip", "h248" or "mgcp").
 	Protocol string
 	// Mechanism is the chosen mechanism (the Security-Server entry's name), "" when
 	// none was chosen.
@@ -50,7 +50,7 @@ type Report struct {
 	// OutcomeFailedPrefix + reason.
 	Outcome string
 	// Status is the last final status code received (0 when none arrived); for H.248
-	// the code of the last Error received, 0 when none.
+	// the code of the last Error received, 0 when none; for MGCP the last response code.
 	Status int
 	// SKOpened is true when the terminal= blob opened under the terminal KEK.
 	SKOpened bool

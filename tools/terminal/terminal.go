@@ -29,7 +29,8 @@ type Terminal struct {
 	cseq uint32
 	msg  sip.Message
 
-	mg *mgState // the H.248 side, nil for a SIP terminal
+	mg *mgState // the H.248 side, nil for other terminals
+	gw *gwState // the MGCP side, nil for other terminals
 }
 
 // New validates cfg, applies defaults and opens the terminal's UDP socket.
@@ -51,8 +52,11 @@ func New(cfg Config) (*Terminal, error) {
 		callID:  randomHex(8) + "@" + la.IP.String(),
 		fromTag: randomHex(6),
 	}
-	if c.Protocol == ProtocolH248 {
+	switch c.Protocol {
+	case ProtocolH248:
 		t.mg = newMGState(la)
+	case ProtocolMGCP:
+		t.gw = newGWState(la)
 	}
 	return t, nil
 }
@@ -121,8 +125,11 @@ func (t *Terminal) register(ctx context.Context, rc *recorder) error {
 	defer stop()
 	bufp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bufp)
-	if t.cfg.Protocol == ProtocolH248 {
+	switch t.cfg.Protocol {
+	case ProtocolH248:
 		return t.registerMG(ctx, *bufp, deadline, rc)
+	case ProtocolMGCP:
+		return t.registerGW(ctx, *bufp, deadline, rc)
 	}
 
 	tx := t.newTxn(nil, "")

@@ -1,0 +1,336 @@
+package softswitch
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sigproxy/sigproxy/codec/mgcp"
+	"github.com/sigproxy/sigproxy/codec/sip"
+	"github.com/sigproxy/sigproxy/keystore/skd"
+	"github.com/sigproxy/sigproxy/tools/terminal"
+)
+
+// newCAEnv starts the registrar with its CA role on loopback.
+func newCAEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnv(t, Config{MGCPListen: "127.0.0.1:0"})
+}
+
+// registerGW runs the project's MGCP gateway against the CA (or addr when set).
+func registerGW(t *testing.T, e *env, id string, kc []byte, offer []string,
+	addr *net.UDPAddr) terminal.Report {
+	t.Helper()
+	if addr == nil {
+		addr = e.srv.MGCPAddr()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return terminal.Run(ctx, terminal.Config{Protocol: terminal.ProtocolMGCP, Identity: id,
+		Kc: kc, Proxy: addr, Offer: offer, T1: 100 * time.Millisecond})
+}
+
+// TestGWDirectMode registers MGCP gateways straight at the CA: the CA chooses, wraps
+// and MACs (PROTOCOL.md §12); the gateway opens SK with its Kc and verifies mac=
+// over real UDP. A gateway without an offer registers plain.
+func TestGWDirectMode(t *testing.T) {
+	e := newCAEnv(t)
+	cases := []struct {
+		offer   []string
+		mech    string
+		secured bool
+	}{
+		{[]string{"ascon128a-v12;q=0.9", "hmac-sha256;q=0.5"}, "ascon128a-v12", true},
+		{[]string{"hmac-sha256;q=0.7", "ascon128a-v12;q=0.2"}, "hmac-sha256", true},
+		{[]string{"ipsec-3gpp;q=1", "hmac-sha256"}, "hmac-sha256", true},
+		{nil, "", false},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(c.offer), func(t *testing.T) {
+			id := fmt.Sprint("gw", i)
+			rep := registerGW(t, e, id, e.ac.addSubscriber(t, id), c.offer, nil)
+			if !rep.Registered() || rep.Secured() != c.secured || rep.Mechanism != c.mech {
+				t.Fatalf("outcome %q secured %v mechanism %q, want registered %v %q\n%s",
+					rep.Outcome, rep.Secured(), rep.Mechanism, c.secured, c.mech,
+					strings.Join(rep.Steps, "\n"))
+			}
+		})
+	}
+	st := e.srv.Stats()
+	if st.MGCPKeysDistributed != 3 || st.MGCPRegistered != 4 || st.MGCPGateways != 4 {
+		t.Errorf("stats %+v: want 3 keys, 4 registered, 4 gateways", st)
+	}
+	waitFor(t, "gateway responses", func() bool { return e.srv.Stats().MGCPResponses >= 6 })
+	waitFor(t, "AC success reports", func() bool { return e.ac.successes() == 3 })
+}
+
+// TestGWFailures: a wrong Kc is refused at the NTFY (510), an offer without a
+// supported mechanism and an unknown identity at the RSIP.
+func TestGWFailures(t *testing.T) {
+	e := newCAEnv(t)
+	kc := e.ac.addSubscriber(t, "alice")
+	other := e.ac.addSubscriber(t, "mallory")
+	cases := []struct {
+		name, id string
+		kc       []byte
+		offer    []string
+		outcome  string
+	}{
+		{"wrong kc", "alice", other, []string{"hmac-sha256"}, terminal.OutcomeForbidden},
+		{"nothing supported", "alice", kc, []string{"tls;q=0.5"}, terminal.OutcomeRefused},
+		{"unknown identity", "nobody", kc, []string{"hmac-sha256"}, terminal.OutcomeRefused},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep := registerGW(t, e, c.id, c.kc, c.offer, nil)
+			if rep.Outcome != c.outcome || rep.SKOpened || rep.Status != mgcpProtocol {
+				t.Fatalf("outcome %q status %d SK opened %v, want %q with 510\n%s",
+					rep.Outcome, rep.Status, rep.SKOpened, c.outcome,
+					strings.Join(rep.Steps, "\n"))
+			}
+		})
+	}
+	if st := e.srv.Stats(); st.MGCPRefused != 3 || st.MGCPGateways != 0 {
+		t.Errorf("refused %d, gateways %d; want 3 and 0", st.MGCPRefused, st.MGCPGateways)
+	}
+}
+
+// TestGWTamperedKeyDistribution relays the gateway's traffic through a socket that
+// changes one character of the success RQNT's mac= or terminal= value: the gateway
+// must refuse the registration and answer the RQNT with 510.
+func TestGWTamperedKeyDistribution(t *testing.T) {
+	e := newCAEnv(t)
+	kc := e.ac.addSubscriber(t, "gw-t")
+	for _, c := range []struct{ field, reason string }{
+		{"mac", "mac mismatch"}, {"terminal", "sk unwrap"},
+	} {
+		t.Run(c.field, func(t *testing.T) {
+			before := e.srv.Stats().MGCPGatewayErrors
+			relay := startMGCPRelay(t, e.srv.MGCPAddr(), c.field)
+			rep := registerGW(t, e, "gw-t", kc, []string{"hmac-sha256"}, relay)
+			if rep.Registered() || rep.MACVerified || rep.Reason() != c.reason {
+				t.Fatalf("tampered %s: outcome %q, want failed: %s\n%s", c.field,
+					rep.Outcome, c.reason, strings.Join(rep.Steps, "\n"))
+			}
+			waitFor(t, "the gateway's 510", func() bool {
+				return e.srv.Stats().MGCPGatewayErrors == before+1
+			})
+		})
+	}
+}
+
+// TestGWRetransmission drops the CA's first answer to each of the gateway's
+// commands: the gateway retransmits, the CA answers from its transaction cache (no
+// second challenge, no second AC call) and the registration ends secured.
+func TestGWRetransmission(t *testing.T) {
+	e := newCAEnv(t)
+	kc := e.ac.addSubscriber(t, "gw-r")
+	relay := startMGCPRelay(t, e.srv.MGCPAddr(), "drop")
+	rep := registerGW(t, e, "gw-r", kc, []string{"ascon128a-v12"}, relay)
+	if !rep.Secured() || rep.Retransmissions != 2 {
+		t.Fatalf("outcome %q secured %v after %d retransmissions, want secured after 2\n%s",
+			rep.Outcome, rep.Secured(), rep.Retransmissions, strings.Join(rep.Steps, "\n"))
+	}
+	st := e.srv.Stats()
+	if st.MGCPRetransmissions != 2 || st.MGCPChallenged != 1 || st.MGCPKeysDistributed != 1 {
+		t.Errorf("CA: %d retransmissions, %d challenges, %d keys; want 2, 1, 1",
+			st.MGCPRetransmissions, st.MGCPChallenged, st.MGCPKeysDistributed)
+	}
+}
+
+// startMGCPRelay forwards datagrams between one gateway and the CA, changing one
+// character of the named X-SKDKD value ("mac" or "terminal") in the CA's datagrams;
+// field "drop" drops the CA's first answer to each gateway command instead.
+func startMGCPRelay(t *testing.T, ca *net.UDPAddr, field string) *net.UDPAddr {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	go func() {
+		buf := make([]byte, mgcp.MaxMessageSize)
+		var gw *net.UDPAddr
+		dropped := map[string]bool{}
+		for {
+			n, src, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			pkt := append([]byte(nil), buf[:n]...)
+			dst := ca
+			if src.Port == ca.Port {
+				dst, pkt = gw, tamperKD(pkt, field)
+				first, _, _ := bytes.Cut(pkt, []byte("\n"))
+				if field == "drop" && !dropped[string(first)] {
+					dropped[string(first)] = true
+					continue
+				}
+			} else {
+				gw = src
+			}
+			if dst != nil {
+				_, _ = conn.WriteToUDP(pkt, dst)
+			}
+		}
+	}()
+	return conn.LocalAddr().(*net.UDPAddr)
+}
+
+// tamperKD changes the 20th character of the X-SKDKD value name="...".
+func tamperKD(pkt []byte, field string) []byte {
+	at := bytes.Index(pkt, []byte(field+`="`))
+	if at < 0 || !bytes.Contains(pkt, []byte(extKeys)) {
+		return pkt
+	}
+	i := at + len(field) + 2 + 20
+	if pkt[i] == 'A' {
+		pkt[i] = 'B'
+	} else {
+		pkt[i] = 'A'
+	}
+	return pkt
+}
+
+// caConn is a raw UDP socket talking MGCP to the CA, standing in for the proxy.
+type caConn struct {
+	t    *testing.T
+	conn *net.UDPConn
+	to   *net.UDPAddr
+}
+
+// exchange sends msg and returns the answer, which must parse.
+func (c *caConn) exchange(msg string) string {
+	c.t.Helper()
+	if _, err := c.conn.WriteToUDP([]byte(msg), c.to); err != nil {
+		c.t.Fatal(err)
+	}
+	buf := make([]byte, mgcp.MaxMessageSize)
+	_ = c.conn.SetReadDeadline(time.Now().Add(recvWait))
+	n, _, err := c.conn.ReadFromUDP(buf)
+	if err != nil {
+		c.t.Fatalf("no answer to:\n%s\nerror: %v", msg, err)
+	}
+	var d mgcp.Datagram
+	var m mgcp.Message
+	for d.Reset(buf[:n]); d.Next(&m); {
+	}
+	if err := d.Err(); err != nil {
+		c.t.Fatalf("answer does not parse: %v\n%s", err, buf[:n])
+	}
+	return string(buf[:n])
+}
+
+// paramOf returns the value of the first parameter line "name: value" in msg.
+func paramOf(msg, name string) string {
+	for _, line := range strings.Split(msg, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), name+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// rqntTID returns the transaction id of the RQNT piggy-backed in msg.
+func rqntTID(t *testing.T, msg string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(msg, "RQNT ")
+	if !ok {
+		t.Fatalf("no RQNT in:\n%s", msg)
+	}
+	id, _, _ := strings.Cut(rest, " ")
+	return id
+}
+
+const (
+	testRSIP = "RSIP %d aaln/1@[127.0.0.1]:40010 MGCP 1.0\r\nRM: restart\r\nX-SKDID: %s\r\n%s"
+	testNTFY = "NTFY %d aaln/1@[127.0.0.1]:40010 MGCP 1.0\r\nX: 1\r\nO: skd/auth\r\n" +
+		"X-SKDAU: username=\"%s\", nonce=\"%s\", response=\"%s\"\r\n%s"
+)
+
+// TestCAProxyMode plays the proxy's side: an RSIP carrying X-SKDPX gets the challenge
+// without X-SKDSV, the NTFY without X-SKDVF/X-SKDOF gets both wrapped copies, and the
+// proxy's copy opens with Ksp. Retransmissions get the same bytes; a spent nonce 510.
+func TestCAProxyMode(t *testing.T) {
+	e := newCAEnv(t)
+	kc := e.ac.addSubscriber(t, "gw1")
+	kid, ksp := e.ac.proxyKey(t, "sp1")
+	c := &caConn{t: t, conn: e.conn, to: e.srv.MGCPAddr()}
+	rsip := fmt.Sprintf(testRSIP, 7001, "gw1", "X-SKDPX: sp1;wrap=ascon128a-v12\r\n")
+	ch := c.exchange(rsip)
+	if again := c.exchange(rsip); again != ch {
+		t.Fatalf("retransmission answered differently:\n%s\n---\n%s", ch, again)
+	}
+	chv := []byte(paramOf(ch, extChallenge))
+	nonce, _ := sip.ListParam(chv, "nonce")
+	alg, _ := sip.ListParam(chv, "algorithm")
+	if !strings.HasPrefix(ch, "200 7001 OK\r\n.\r\nRQNT ") || paramOf(ch, "R") != authEvent ||
+		paramOf(ch, extServer) != "" || string(alg) != AlgSHA256 || len(nonce) == 0 ||
+		!strings.Contains(ch, " aaln/1@[127.0.0.1]:40010 MGCP 1.0\r\n") {
+		t.Fatalf("challenge:\n%s", ch)
+	}
+	ha1, _ := skd.HA1(AlgSHA256, "gw1", testRealm, skd.DigestPassword(kc))
+	resp, _ := skd.DigestResponse(AlgSHA256, ha1, string(nonce), "NTFY", "mgcp:gw1", "", "",
+		"")
+	ok := c.exchange(fmt.Sprintf(testNTFY, 7002, "gw1", nonce, resp, ""))
+	kd := []byte(paramOf(ok, extKeys))
+	gotKID, _ := sip.ListParam(kd, "kid")
+	wrap, _ := sip.ListParam(kd, "wrap")
+	proxyBlob, _ := sip.ListParam(kd, "proxy")
+	if !strings.HasPrefix(ok, "200 7002 OK\r\n.\r\nRQNT ") || string(gotKID) != kid ||
+		string(wrap) != "ascon128a-v12" || bytes.Contains(kd, []byte("mac=")) {
+		t.Fatalf("success:\n%s", ok)
+	}
+	blob, _ := base64.StdEncoding.DecodeString(string(proxyBlob))
+	kek := skd.ProxyKEK(ksp)
+	ad := &skd.WrapAD{Recipient: []byte(skd.RecipientProxy), Identity: []byte("gw1"),
+		Realm: []byte(testRealm), Nonce: nonce, KID: []byte(kid)}
+	if _, err := skd.UnwrapKey(skd.WrapAscon128aV12, &kek, ad, blob); err != nil {
+		t.Fatalf("proxy copy does not open: %v", err)
+	}
+	again := c.exchange(fmt.Sprintf(testNTFY, 7003, "gw1", nonce, resp, ""))
+	if !strings.HasPrefix(again, "510 7003 ") {
+		t.Fatalf("replayed nonce accepted:\n%s", again)
+	}
+	if st := e.srv.Stats(); st.MGCPRetransmissions != 1 || st.MGCPChallenged != 1 ||
+		st.MGCPKeysDistributed != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestCARefusals checks the error responses to commands that cannot be served, and
+// that forced RSIP removes a plain gateway.
+func TestCARefusals(t *testing.T) {
+	e := newCAEnv(t)
+	e.ac.addSubscriber(t, "gw2")
+	c := &caConn{t: t, conn: e.conn, to: e.srv.MGCPAddr()}
+	cases := []struct{ name, msg, want string }{
+		{"unsupported verb", "AUEP 1 aaln/1@[127.0.0.1]:40010 MGCP 1.0\r\n", "504 1 "},
+		{"offer without identity", "RSIP 2 aaln/1@gw MGCP 1.0\r\nX-SKDOF: hmac-sha256\r\n",
+			"510 2 no X-SKDID"},
+		{"twice", fmt.Sprintf(testRSIP, 3, "gw2", "X-SKDOF: a\r\nX-SKDOF: b\r\n"), "510 3 X-SKD"},
+		{"bad proxy", fmt.Sprintf(testRSIP, 4, "gw2", "X-SKDPX: sp1;wrap=rot13\r\n"), "510 4 "},
+		{"nothing supported", fmt.Sprintf(testRSIP, 5, "gw2", "X-SKDOF: tls\r\n"),
+			"510 5 no acceptable mechanism"},
+		{"no auth values", fmt.Sprintf(testNTFY, 6, "", "", "", ""), "510 6 X-SKDAU lacks"},
+		{"unknown nonce", fmt.Sprintf(testNTFY, 7, "gw2", "n", "00", ""), "510 7 nonce"},
+		{"plain", "RSIP 8 aaln/1@gw9.example.net MGCP 1.0\r\nRM: restart\r\n", "200 8 OK"},
+		{"plain ntfy", "NTFY 9 aaln/1@gw9.example.net MGCP 1.0\r\nO: L/hd\r\n", "200 9 OK"},
+		{"forced", "RSIP 10 aaln/1@gw9.example.net MGCP 1.0\r\nRM: forced\r\n", "200 10 OK"},
+	}
+	for _, tc := range cases {
+		if got := c.exchange(tc.msg); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: got %q, want prefix %q", tc.name, got, tc.want)
+		}
+	}
+	if st := e.srv.Stats(); st.MGCPGateways != 0 || st.MGCPRegistered != 1 ||
+		st.MGCPErrors != 1 || st.MGCPRefused != 6 {
+		t.Errorf("stats %+v: want 0 gateways after forced, 1 registered, 1 error, 6 refused",
+			st)
+	}
+}
