@@ -36,6 +36,10 @@ const (
 	// proxy has given its own transaction id and not yet forgotten
 	// (PROTOCOL.md §11.9).
 	DefaultH248TxnCapacity = 65536
+	// DefaultMGCPTxnCapacity bounds the MGCP commands from gateways the
+	// proxy has given its own transaction id and not yet forgotten
+	// (PROTOCOL.md §12.4).
+	DefaultMGCPTxnCapacity = 65536
 	// DefaultMaxTCPConns bounds open TCP connections from terminals; each
 	// costs a socket, gnet's buffers and an entry in the routing table.
 	DefaultMaxTCPConns = 10000
@@ -89,6 +93,25 @@ type Config struct {
 	// DefaultH248TxnCapacity. Each source address may hold at most an
 	// eighth of them.
 	H248TxnCapacity int
+	// MGCPGatewayListen is the UDP address gateways send MGCP to, the call
+	// agent's address as they know it (PROTOCOL.md §12); the zero value
+	// disables MGCP. Port 0 binds an ephemeral port (see
+	// Server.MGCPGatewayAddr).
+	MGCPGatewayListen netip.AddrPort
+	// MGCPCallAgentListen is the UDP address the call agent sends its
+	// commands for gateways to; what the proxy sends the call agent leaves
+	// from it, so the call agent answers there. Required with
+	// MGCPGatewayListen; port 0 binds an ephemeral port (see
+	// Server.MGCPCallAgentAddr).
+	MGCPCallAgentListen netip.AddrPort
+	// MGCPCallAgent is the call agent gateways' commands go to. Only
+	// datagrams from it drive call-agent state. Required with
+	// MGCPGatewayListen.
+	MGCPCallAgent netip.AddrPort
+	// MGCPTxnCapacity bounds open MGCP commands from gateways; see
+	// DefaultMGCPTxnCapacity. Each source address may hold at most an
+	// eighth of them.
+	MGCPTxnCapacity int
 	// Mechanisms lists the mechanisms the proxy supports, in the order it
 	// advertises them in a 494. Default: hmac-sha256, ascon128a-v12.
 	Mechanisms []skd.Mechanism
@@ -118,8 +141,11 @@ var (
 	ErrBadProxyID       = errors.New("proxy: proxy id must be a SIP user token of at most 64 bytes")
 	ErrNoH248Softswitch = errors.New("proxy: an H.248 listen address needs " +
 		"the H.248 softswitch (MGC) address")
-	ErrSameListen    = errors.New("proxy: SIP and H.248 need different listen addresses")
-	ErrNeedAdvertise = errors.New("proxy: the listen address is a wildcard: " +
+	ErrSameListen      = errors.New("proxy: SIP and H.248 need different listen addresses")
+	ErrNoMGCPCallAgent = errors.New("proxy: an MGCP gateway listen address needs " +
+		"the call-agent listen address and the call agent's address")
+	ErrMGCPSameListen = errors.New("proxy: the MGCP sockets need addresses of their own")
+	ErrNeedAdvertise  = errors.New("proxy: the listen address is a wildcard: " +
 		"an advertise address is needed for Via and Path")
 )
 
@@ -160,6 +186,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.H248TxnCapacity <= 0 {
 		c.H248TxnCapacity = DefaultH248TxnCapacity
+	}
+	if err := c.checkMGCP(); err != nil {
+		return c, err
+	}
+	if c.MGCPTxnCapacity <= 0 {
+		c.MGCPTxnCapacity = DefaultMGCPTxnCapacity
 	}
 	if len(c.Mechanisms) == 0 {
 		c.Mechanisms = []skd.Mechanism{skd.MechHMACSHA256, skd.MechAscon128aV12}

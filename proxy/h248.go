@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"math"
 	"net/netip"
 	"strconv"
 	"sync/atomic"
@@ -33,7 +34,7 @@ type h248Self struct {
 func newH248State(cfg *Config, serverList []byte) *h248State {
 	return &h248State{
 		mgc:        cfg.H248Softswitch,
-		txns:       newTxnTable(cfg.H248TxnCapacity),
+		txns:       newTxnTable(cfg.H248TxnCapacity, math.MaxUint32),
 		mgs:        newMGTable(cfg.SessionCapacity),
 		noMechText: append([]byte("sigproxy: no acceptable mechanism; supported: "), serverList...),
 	}
@@ -339,6 +340,13 @@ func (w *Worker) h248ErrorText(r Reason) []byte {
 // logH248 writes one line per H.248 registration outcome, never key
 // material.
 func (w *Worker) logH248(msg string, mg netip.AddrPort, p *pending, code int, r Reason) {
+	w.logGateway("h248", "mg", msg, mg, p, code, r)
+}
+
+// logGateway writes one line per gateway registration outcome of protocol
+// proto, the gateway's address under peerKey; never key material.
+func (w *Worker) logGateway(proto, peerKey, msg string, gw netip.AddrPort, p *pending,
+	code int, r Reason) {
 	level := zap.InfoLevel
 	if r != ReasonNone || code != 0 {
 		level = zap.WarnLevel
@@ -347,7 +355,7 @@ func (w *Worker) logH248(msg string, mg netip.AddrPort, p *pending, code int, r 
 	if ce == nil {
 		return
 	}
-	fields := []zap.Field{zap.String("protocol", "h248"), zap.Stringer("mg", mg)}
+	fields := []zap.Field{zap.String("protocol", proto), zap.Stringer(peerKey, gw)}
 	if p != nil {
 		fields = append(fields, zap.String("mechanism", p.mech.String()),
 			zap.ByteString("identity", p.identity.bytes()))

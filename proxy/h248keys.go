@@ -185,21 +185,43 @@ func (w *Worker) h248StripProxyCopy() Reason {
 // address holds it, for the deregistration.
 func (w *Worker) h248Store(p *pending, sk []byte) Reason {
 	hw := w.hw
-	mgs := w.h.h248.mgs
-	if !mgs.put(hw.mg, p.identity.bytes(), w.now+h248SessionTTL) {
-		return ReasonH248SessionFull
-	}
 	key := append(hw.sessKey[:0], h248SessionPrefix...)
 	key = append(key, p.identity.bytes()...)
+	if !w.storeGatewaySession(w.h.h248.mgs, key, hw.mg, p, sk) {
+		return ReasonH248SessionFull
+	}
+	return ReasonNone
+}
+
+// storeGatewaySession keeps SK under key (the protocol's prefix and the
+// identity) for h248SessionTTL and records in mgs that gw holds it; false
+// when either table is full.
+func (w *Worker) storeGatewaySession(mgs *mgTable, key []byte, gw netip.AddrPort, p *pending,
+	sk []byte) bool {
+	if !mgs.put(gw, p.identity.bytes(), w.now+h248SessionTTL) {
+		return false
+	}
 	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL}
 	copy(sess.SK[:], sk)
 	err := w.h.sessions.Put(key, &sess)
 	clear(sess.SK[:])
 	if err != nil {
-		mgs.take(hw.mg, nil)
-		return ReasonH248SessionFull
+		mgs.take(gw, nil)
+		return false
 	}
-	return ReasonNone
+	return true
+}
+
+// dropGatewaySession removes the session key gw holds (found in mgs, its
+// session-table key built in buf behind prefix); false when it holds none.
+func (w *Worker) dropGatewaySession(mgs *mgTable, buf []byte, prefix string,
+	gw netip.AddrPort) bool {
+	key, ok := mgs.take(gw, append(buf, prefix...))
+	if !ok {
+		return false
+	}
+	w.h.sessions.Delete(key)
+	return true
 }
 
 // mgTable remembers which identity each registered gateway address holds a

@@ -28,11 +28,17 @@ const h248SessionTTL = int64(3600e9)
 // regKeyFor writes the pending-table key of a gateway's registration: its
 // address and port in binary behind a prefix no SIP Call-ID can have.
 func (hw *h248Worker) regKeyFor(mg netip.AddrPort) []byte {
-	k := hw.regKey[:0]
-	k = append(k, "h248\x00"...)
-	a := mg.Addr().Unmap().As16()
-	k = append(k, a[:]...)
-	return binary.BigEndian.AppendUint16(k, mg.Port())
+	return appendGatewayKey(hw.regKey[:0], "h248\x00", mg)
+}
+
+// appendGatewayKey appends a gateway's pending-table key: its address and
+// port in binary behind prefix, which names the protocol and holds a NUL,
+// so no SIP Call-ID can equal it.
+func appendGatewayKey(dst []byte, prefix string, gw netip.AddrPort) []byte {
+	dst = append(dst, prefix...)
+	a := gw.Addr().Unmap().As16()
+	dst = append(dst, a[:]...)
+	return binary.BigEndian.AppendUint16(dst, gw.Port())
 }
 
 // h248ServiceChange handles a ServiceChange on ROOT from a gateway (§11.2,
@@ -93,26 +99,14 @@ func (w *Worker) h248ServiceChange(src netip.AddrPort, cmd h248.Node, known bool
 	return w.insertProxyName(svc, mech)
 }
 
-// h248Offered records a registration's offer, or finds it again for a
-// retransmitted ServiceChange (same gateway, same transaction id, same
-// offer, whatever the registration's state) so that a retransmission after
-// the challenge, or after the success, keeps the nonce and the agreement.
+// h248Offered records a registration's offer (see recordOffer) and maps
+// a refusal to its H.248 error.
 func (w *Worker) h248Offered(src netip.AddrPort, entries [][]byte, id []byte, idx int,
 	known bool) (skd.Mechanism, outcome) {
-	key := w.hw.regKeyFor(src)
-	if known {
-		p, s := w.h.pending.lookup(key, w.now)
-		if p != nil && p.sameOffer(entries) &&
-			bytes.Equal(p.identity.bytes(), id) {
-			mech := p.mech
-			s.mu.Unlock()
-			return mech, outcome{kind: txnRegister}
-		}
-		s.mu.Unlock()
-	}
-	p, s, err := w.h.pending.create(key, src.Addr(), w.now, w.now+int64(w.h.cfg.PendingTTL))
+	mech, err := w.recordOffer(w.hw.regKeyFor(src), src, entries, id, idx, known)
 	switch err {
 	case nil:
+		return mech, outcome{kind: txnRegister}
 	case errPendingFull:
 		return 0, outcome{code: 503, r: ReasonPendingFull}
 	case errSourceBusy:
@@ -120,15 +114,39 @@ func (w *Worker) h248Offered(src netip.AddrPort, entries [][]byte, id []byte, id
 	default:
 		return 0, outcome{code: 402, r: ReasonH248BadOffer}
 	}
+}
+
+// recordOffer records a gateway registration's offer under key, or finds
+// it again for a retransmitted registration request (known: same gateway,
+// same transaction id; same offer and identity, whatever the registration's
+// state) so that a retransmission after the challenge, or after the
+// success, keeps the nonce and the agreement. It returns the chosen
+// mechanism, or errPendingFull, errSourceBusy or errFieldTooLong.
+func (w *Worker) recordOffer(key []byte, src netip.AddrPort, entries [][]byte, id []byte,
+	idx int, known bool) (skd.Mechanism, error) {
+	if known {
+		p, s := w.h.pending.lookup(key, w.now)
+		if p != nil && p.sameOffer(entries) &&
+			bytes.Equal(p.identity.bytes(), id) {
+			mech := p.mech
+			s.mu.Unlock()
+			return mech, nil
+		}
+		s.mu.Unlock()
+	}
+	p, s, err := w.h.pending.create(key, src.Addr(), w.now, w.now+int64(w.h.cfg.PendingTTL))
+	if err != nil {
+		return 0, err
+	}
 	defer s.mu.Unlock()
 	if p.setOffer(entries) != nil || p.identity.set(id) != nil {
 		s.remove(p)
-		return 0, outcome{code: 402, r: ReasonH248BadOffer}
+		return 0, errFieldTooLong
 	}
 	mech := toOffer(entries[idx]).Mech
 	p.chosen, p.mech, p.state = uint8(idx), mech, stateOffered
 	w.h.ctr.chosenByMech[mech].Add(1)
-	return mech, outcome{kind: txnRegister}
+	return mech, nil
 }
 
 // insertProxyName adds X-SKDPX = "<proxy id>;wrap=<alg>" to the Services.
@@ -384,13 +402,9 @@ func (w *Worker) h248Dereg(rp mgcReply) {
 	if replyError(rp.tx) {
 		return
 	}
-	hw := w.hw
-	key := append(hw.sessKey[:0], h248SessionPrefix...)
-	key, ok := w.h.h248.mgs.take(rp.e.mg, key)
-	if !ok {
+	if !w.dropGatewaySession(w.h.h248.mgs, w.hw.sessKey[:0], h248SessionPrefix, rp.e.mg) {
 		return
 	}
-	w.h.sessions.Delete(key)
 	w.h.ctr.h248Deregistered.Add(1)
 	w.logH248("deregistered", rp.e.mg, nil, 0, ReasonNone)
 }

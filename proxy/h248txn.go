@@ -67,6 +67,7 @@ type txnEntry struct {
 // their last use.
 type txnTable struct {
 	seed      maphash.Seed
+	maxNext   uint32 // the largest per-shard counter: ids stay within the protocol's range
 	perShard  int
 	perSource int32
 	shards    [txnShards]txnShard
@@ -80,8 +81,11 @@ type txnShard struct {
 	next  uint32
 }
 
-func newTxnTable(capacity int) *txnTable {
-	t := &txnTable{seed: maphash.MakeSeed()}
+// newTxnTable makes a table of capacity entries whose proxy ids run from 1
+// to maxID.
+func newTxnTable(capacity int, maxID uint32) *txnTable {
+	t := &txnTable{seed: maphash.MakeSeed(),
+		maxNext: uint32((uint64(maxID)+1)>>txnShardBits - 1)}
 	t.perShard = max((capacity+txnShards-1)/txnShards, 1)
 	t.perSource = int32(max(capacity/txnSourceShare, 1))
 	for i := range t.shards {
@@ -131,7 +135,7 @@ func (t *txnTable) assign(k txnKey, kind uint8, now int64) (id uint32, known boo
 	}
 	for range txnIDAttempts {
 		s.next++
-		if s.next >= 1<<(32-txnShardBits) {
+		if s.next > t.maxNext {
 			s.next = 1
 		}
 		id = s.next<<txnShardBits | shard
@@ -214,9 +218,18 @@ func sourceBucket(seed maphash.Seed, src netip.Addr) uint16 {
 
 // known reports whether the gateway transaction k has a live proxy id.
 func (t *txnTable) known(k txnKey, now int64) bool {
+	_, ok := t.idOf(k, now)
+	return ok
+}
+
+// idOf returns the live proxy id of the gateway transaction k.
+func (t *txnTable) idOf(k txnKey, now int64) (uint32, bool) {
 	s := &t.shards[t.hashKey(k)%txnShards]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.byKey[k]
-	return ok && s.byID[id].deadline >= now
+	if !ok || s.byID[id].deadline < now {
+		return 0, false
+	}
+	return id, true
 }

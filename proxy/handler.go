@@ -30,6 +30,9 @@ type Handler struct {
 	// h248 is the H.248 side's shared state; nil when H.248 is disabled.
 	h248 *h248State
 
+	// mgcp is the MGCP side's shared state; nil when MGCP is disabled.
+	mgcp *mgcpState
+
 	// tcp is the table of TCP connections; nil when TCP is disabled.
 	tcp *tcpTable
 
@@ -69,6 +72,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 			h.setH248Addr(a)
 		}
 	}
+	if cfg.MGCPGatewayListen.IsValid() {
+		h.mgcp = newMGCPState(&cfg, h.serverList)
+	}
 	switch {
 	case cfg.Advertise.IsValid():
 		h.SetAddr(cfg.Advertise)
@@ -102,6 +108,9 @@ func (h *Handler) Sweep(now time.Time) {
 	if h.h248 != nil {
 		h.h248.sweep(now.UnixNano())
 	}
+	if h.mgcp != nil {
+		h.mgcp.sweep(now.UnixNano())
+	}
 	h.sessions.Sweep(now.UnixNano())
 }
 
@@ -132,6 +141,17 @@ func (h *Handler) Stats() Stats {
 			Registered:   c.h248Registered.Load(),
 			Deregistered: c.h248Deregistered.Load(),
 		},
+		MGCP: MGCPStats{
+			MessagesIn:   c.mgcpIn.Load(),
+			MessagesOut:  c.mgcpOut.Load(),
+			LocalReplies: c.mgcpLocal.Load(),
+			Registered:   c.mgcpRegistered.Load(),
+			Deregistered: c.mgcpDeregistered.Load(),
+		},
+	}
+	if h.mgcp != nil {
+		st.MGCP.Transactions = h.mgcp.txns.len()
+		st.MGCP.Domains = h.mgcp.domains.len()
 	}
 	if h.h248 != nil {
 		st.H248.Transactions = h.h248.txnLen()

@@ -60,6 +60,28 @@ const (
 	ReasonTCPTooLarge
 	ReasonTCPIdle
 	ReasonTCPNoConn
+	ReasonMGCPDisabled
+	ReasonMGCPMalformed
+	ReasonMGCPUnroutable
+	ReasonMGCPNotFromCallAgent
+	ReasonMGCPTxnTableFull
+	ReasonMGCPDomainTableFull
+	ReasonMGCPNoMechanism
+	ReasonMGCPBadOffer
+	ReasonMGCPNoAgreement
+	ReasonMGCPVerifyMismatch
+	ReasonMGCPOfferMismatch
+	ReasonMGCPChallengeBad
+	ReasonMGCPKeyDistMissing
+	ReasonMGCPKeyDistMalformed
+	ReasonMGCPUnknownKID
+	ReasonMGCPUnwrap
+	ReasonMGCPMAC
+	ReasonMGCPSessionFull
+	ReasonMGCPKeyDistNoAgreement
+	ReasonMGCPRejected
+	ReasonMGCPTooLarge
+	ReasonMGCPTooManyEdits
 	numReasons
 )
 
@@ -117,6 +139,29 @@ var reasonNames = [numReasons]string{
 	ReasonTCPTooLarge:   "tcp_message_too_large",
 	ReasonTCPIdle:       "tcp_idle_timeout",
 	ReasonTCPNoConn:     "tcp_no_connection",
+
+	ReasonMGCPDisabled:           "mgcp_disabled",
+	ReasonMGCPMalformed:          "mgcp_malformed",
+	ReasonMGCPUnroutable:         "mgcp_unroutable",
+	ReasonMGCPNotFromCallAgent:   "mgcp_not_from_call_agent",
+	ReasonMGCPTxnTableFull:       "mgcp_txn_table_full",
+	ReasonMGCPDomainTableFull:    "mgcp_domain_table_full",
+	ReasonMGCPNoMechanism:        "mgcp_no_mechanism",
+	ReasonMGCPBadOffer:           "mgcp_bad_offer",
+	ReasonMGCPNoAgreement:        "mgcp_no_agreement",
+	ReasonMGCPVerifyMismatch:     "mgcp_verify_mismatch",
+	ReasonMGCPOfferMismatch:      "mgcp_offer_mismatch",
+	ReasonMGCPChallengeBad:       "mgcp_challenge_unrecordable",
+	ReasonMGCPKeyDistMissing:     "mgcp_key_distribution_missing",
+	ReasonMGCPKeyDistMalformed:   "mgcp_key_distribution_malformed",
+	ReasonMGCPUnknownKID:         "mgcp_unknown_kid",
+	ReasonMGCPUnwrap:             "mgcp_unwrap_failed",
+	ReasonMGCPMAC:                "mgcp_mac_failed",
+	ReasonMGCPSessionFull:        "mgcp_session_table_full",
+	ReasonMGCPKeyDistNoAgreement: "mgcp_key_distribution_without_agreement",
+	ReasonMGCPRejected:           "mgcp_rejected_by_call_agent",
+	ReasonMGCPTooLarge:           "mgcp_too_large",
+	ReasonMGCPTooManyEdits:       "mgcp_too_many_edits",
 }
 
 // String returns the reason's stable snake_case name.
@@ -141,6 +186,11 @@ type counters struct {
 	h248Local        atomic.Uint64
 	h248Registered   atomic.Uint64
 	h248Deregistered atomic.Uint64
+
+	mgcpIn, mgcpOut  atomic.Uint64
+	mgcpLocal        atomic.Uint64
+	mgcpRegistered   atomic.Uint64
+	mgcpDeregistered atomic.Uint64
 }
 
 // Stats is a snapshot of the proxy's counters.
@@ -158,6 +208,8 @@ type Stats struct {
 	TCPConns     int // open TCP connections from terminals
 	// H248 counts the H.248 side on its own; the totals above include it.
 	H248 H248Stats
+	// MGCP counts the MGCP side on its own; the totals above include it.
+	MGCP MGCPStats
 }
 
 // H248Stats is the H.248 share of the counters.
@@ -168,4 +220,15 @@ type H248Stats struct {
 	Registered   uint64 // registrations completed with a verified key
 	Deregistered uint64 // session keys removed by a ServiceChange Forced/Graceful
 	Transactions int    // open gateway transactions with a proxy id
+}
+
+// MGCPStats is the MGCP share of the counters.
+type MGCPStats struct {
+	MessagesIn   uint64 // datagrams received on either MGCP socket
+	MessagesOut  uint64 // datagrams sent from them (forwarded or local)
+	LocalReplies uint64 // 409 and 510 responses the proxy built itself
+	Registered   uint64 // registrations completed with a verified key
+	Deregistered uint64 // session keys removed by an RSIP forced or graceful
+	Transactions int    // open gateway transactions with a proxy id
+	Domains      int    // endpoint domains learned from RSIP, for routing
 }

@@ -22,6 +22,7 @@ type Worker struct {
 
 	openers []kidOpener
 	hw      *h248Worker // H.248 scratch, made on the first H.248 message
+	mw      *mgcpWorker // MGCP scratch, made on the first MGCP message
 
 	// inConn is the TCP connection the message came on (nil for UDP);
 	// outConn the one Step chose for what it returns (nil: send by UDP).
