@@ -1,5 +1,5 @@
-// Command sigterm registers one or many simulated SIP terminals, or H.248 media
-// gateways with --protocol h248, through sigproxy (or directly at the softswitch) and
+// Command sigterm registers one or many simulated SIP terminals, H.248 media
+// gateways with --protocol h248 or MGCP gateways with --protocol mgcp, through sigproxy (or directly at the softswitch) and
 // prints what each registration did. It exits with status 1 when any terminal's
 // outcome differs from --expect (default "registered").
 //
@@ -7,6 +7,8 @@
 //	        --offer "ascon128a-v12;q=0.9,hmac-sha256;q=0.5" -v
 //	sigterm --protocol h248 --identity mg1 --kc-file terminals.keys \
 //	        --offer "hmac-sha256;q=0.5"
+//	sigterm --protocol mgcp --identity gw1 --kc-file terminals.keys \
+//	        --offer "ascon128a-v12;q=0.9,hmac-sha256;q=0.5"
 package main
 
 import (
@@ -37,10 +39,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("sigterm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.protocol, "protocol", terminal.ProtocolSIP,
-		"sip (REGISTER) or h248 (media gateway: ServiceChange, Notify)")
+		"sip (REGISTER), h248 (media gateway: ServiceChange, Notify) or mgcp "+
+			"(gateway: RSIP, NTFY)")
 	fs.StringVar(&o.proxy, "proxy", "",
 		"where requests go: sigproxy, or the softswitch (default 127.0.0.1:5060 for sip, "+
-			"127.0.0.1:2944 for h248)")
+			"127.0.0.1:2944 for h248, 127.0.0.1:2727 for mgcp)")
 	fs.StringVar(&o.identity, "identity", "",
 		"identity to register (comma-separated for several)")
 	fs.StringVar(&o.realm, "realm", "sigproxy.test", "registrar domain and digest realm")
@@ -118,7 +121,7 @@ func exitStatus(reports []terminal.Report, expect string, stderr io.Writer) int 
 func configs(o *options) ([]terminal.Config, error) {
 	def, ok := defaultProxy[o.protocol]
 	if !ok {
-		return nil, fmt.Errorf("--protocol %q: want sip or h248", o.protocol)
+		return nil, fmt.Errorf("--protocol %q: want sip, h248 or mgcp", o.protocol)
 	}
 	if o.proxy == "" {
 		o.proxy = def
@@ -151,10 +154,11 @@ func configs(o *options) ([]terminal.Config, error) {
 }
 
 // defaultProxy is sigproxy's customary address per protocol: SIP on 5060, H.248 text
-// on 2944 (RFC 3525 §D.1).
+// on 2944 (RFC 3525 §D.1), MGCP on the call agents' 2727 (RFC 3435 §3.6).
 var defaultProxy = map[string]string{
 	terminal.ProtocolSIP:  "127.0.0.1:5060",
 	terminal.ProtocolH248: "127.0.0.1:2944",
+	terminal.ProtocolMGCP: "127.0.0.1:2727",
 }
 
 // identities: --identity, else --count names, else every identity of --kc-file.

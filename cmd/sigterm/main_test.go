@@ -67,13 +67,31 @@ func TestRunH248(t *testing.T) {
 	}
 }
 
+// TestRunMGCP runs MGCP gateways against a silent peer: they send RSIP, retransmit
+// it and time out.
+func TestRunMGCP(t *testing.T) {
+	var out, errOut bytes.Buffer
+	args := []string{"--protocol", "mgcp", "--proxy", silentPeer(t), "--kc", testKc,
+		"--identity", "gw1", "--offer", "hmac-sha256", "--timeout", "700ms", "-v",
+		"--expect", "failed: timeout"}
+	if code := run(args, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d; stderr %s", code, errOut.String())
+	}
+	for _, want := range []string{"gw1 +", "sent RSIP ", "retransmitted RSIP",
+		"1 failed: timeout"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestRunUsageErrors(t *testing.T) {
 	for name, args := range map[string][]string{
 		"no-identity": {"--kc", testKc},
 		"no-key":      {"--identity", "alice"},
 		"bad-kc":      {"--identity", "alice", "--kc", "!!"},
 		"bad-proxy":   {"--identity", "alice", "--kc", testKc, "--proxy", "nowhere"},
-		"bad-proto":   {"--identity", "alice", "--kc", testKc, "--protocol", "mgcp"},
+		"bad-proto":   {"--identity", "alice", "--kc", testKc, "--protocol", "megaco"},
 		"bad-flag":    {"--nope"},
 		"extra-arg":   {"--identity", "alice", "--kc", testKc, "stray"},
 		"no-file":     {"--kc-file", filepath.Join(t.TempDir(), "missing")},

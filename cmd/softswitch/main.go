@@ -1,5 +1,9 @@
-// Command softswitch runs the reference SIP registrar and H.248 media gateway
-// controller (package tools/softswitch) until SIGINT or SIGTERM.
+// Command softswitch runs the reference SIP registrar, H.248 media gateway controller
+// and MGCP call agent (package tools/softswitch) until SIGINT or SIGTERM. The call
+// agent listens on 127.0.0.1:2728 by default, because sigproxy's gateway-facing MGCP
+// socket holds the customary 2727; -mgcp-gateways names sigproxy's call-agent-facing
+// socket (127.0.0.1:2427), where the CA sends what it writes for gateways registering
+// through the proxy.
 package main
 
 import (
@@ -33,6 +37,12 @@ func run(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:5070", "UDP address to listen on")
 	h248Listen := fs.String("h248-listen", "127.0.0.1:"+strconv.Itoa(softswitch.DefaultH248Port),
 		"UDP address of the H.248 MGC role; empty disables it")
+	mgcpListen := fs.String("mgcp-listen", "127.0.0.1:"+strconv.Itoa(softswitch.DefaultMGCPPort),
+		"UDP address of the MGCP call-agent role; empty disables it")
+	mgcpGateways := fs.String("mgcp-gateways",
+		"127.0.0.1:"+strconv.Itoa(softswitch.DefaultMGCPGatewayPort),
+		"sigproxy's call-agent-facing MGCP socket, for gateways behind it; empty: reply to "+
+			"the source address")
 	ac := fs.String("ac", "http://127.0.0.1:8740", "authentication center base URL")
 	realm := fs.String("realm", softswitch.DefaultRealm, "digest realm")
 	digest := fs.String("digest", "SHA-256,MD5",
@@ -53,7 +63,8 @@ func run(args []string) error {
 		return err
 	}
 	srv, err := softswitch.New(softswitch.Config{
-		Listen: *listen, H248Listen: *h248Listen, ACURL: *ac, Realm: *realm,
+		Listen: *listen, H248Listen: *h248Listen, MGCPListen: *mgcpListen,
+		MGCPGateways: *mgcpGateways, ACURL: *ac, Realm: *realm,
 		DigestAlgorithms: strings.Split(*digest, ","), Mechanisms: supported, Logger: log,
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"--digest", "SHA-1"}, softswitch.ErrBadDigestAlg},
 		{[]string{"--mechanisms", "rot13"}, softswitch.ErrBadMechanism},
 		{[]string{"--realm", `bad"realm`}, softswitch.ErrBadRealm},
+		{[]string{"--mgcp-gateways", "127.0.0.1:notaport"}, softswitch.ErrBadGateways},
 	}
 	for _, c := range cases {
 		if err := run(c.args); !errors.Is(err, c.want) {
@@ -33,5 +34,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run([]string{"--listen", "127.0.0.1:0", "--ac", "http://127.0.0.1:1",
 		"--h248-listen", "127.0.0.1:notaport"}); err == nil {
 		t.Error("bad h248 listen address accepted")
+	}
+	if err := run([]string{"--listen", "127.0.0.1:0", "--ac", "http://127.0.0.1:1",
+		"--h248-listen", "", "--mgcp-listen", "127.0.0.1:notaport"}); err == nil {
+		t.Error("bad mgcp listen address accepted")
 	}
 }
