@@ -137,6 +137,12 @@ var (
 	stopName   = makeStop(cName)
 	stopSafe   = makeStop(cSafe)
 	stopQuoted = makeStop(cQuoted)
+	// stopSafeParen ends a SafeChar run at ')' too, in a parenthesised body.
+	stopSafeParen = func() *[256]uint8 {
+		t := makeStop(cSafe)
+		t[')'] = 1
+		return t
+	}()
 )
 
 func makeStop(m uint16) *[256]uint8 {

@@ -90,3 +90,18 @@ func TestSkipRun(t *testing.T) {
 		}
 	}
 }
+
+// TestScalarEnd checks that in a parenthesised body a ')' ends a value.
+func TestScalarEnd(t *testing.T) {
+	for _, c := range []struct {
+		in           string
+		plain, paren int
+	}{{"abc)def,", 7, 3}, {"0123456789)", 11, 10}, {"a", 1, 1}, {")", 1, 0}, {"x=y", 1, 1}} {
+		if got := scalarEnd([]byte(c.in), 0, '}'); got != c.plain {
+			t.Errorf("scalarEnd(%q, '}') = %d, want %d", c.in, got, c.plain)
+		}
+		if got := scalarEnd([]byte(c.in), 0, ')'); got != c.paren {
+			t.Errorf("scalarEnd(%q, ')') = %d, want %d", c.in, got, c.paren)
+		}
+	}
+}

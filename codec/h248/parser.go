@@ -98,90 +98,71 @@ func (p *parser) list(i, parent, d int, closer byte) (int, error) {
 // closer is the byte that closes the enclosing body (0 at the top level).
 // It returns the index of the first non-LWSP byte after the item, where the
 // caller looks for a separator; the item's own end is its node's raw1.
+//
+// The common item, a name and "= scalar", is read here without further
+// calls: this is the loop of every Parse.
 func (p *parser) item(i, parent, d int, closer byte) (int, error) {
-	idx, err := p.newNode(i, parent, d, closer)
-	if err != nil {
-		return 0, err
-	}
-	nd := &p.nodes[idx]
-	if p.buf[i] == '"' {
-		return p.quotedItem(idx, i, d)
-	}
-	if p.nodes[parent].kind == KindContext {
-		i = commandPrefix(p.buf, nd, i)
-	}
-	k, err := p.name(nd, i, d)
-	if err != nil {
-		return 0, err
-	}
-	if e, ok := p.scalar(nd, k, closer); ok {
-		return p.rest(idx, e, skipLWSP(p.buf, e), d)
-	}
-	end, k, err := p.operator(nd, int(nd.name1), k, d, closer)
-	if err != nil {
-		return 0, err
-	}
-	return p.rest(idx, end, k, d)
-}
-
-// newNode takes the next node of the table for an item at i, a child of
-// parent at depth d, within the limits.
-func (p *parser) newNode(i, parent, d int, closer byte) (int, error) {
 	if d > MaxDepth {
 		return 0, p.fail(i, ErrTooDeep)
 	}
-	if p.n == len(p.nodes) {
+	idx := p.n
+	if idx >= len(p.nodes) {
 		return 0, p.fail(i, ErrTooManyElements)
 	}
-	idx := p.n
 	p.n++
-	p.nodes[idx] = node{parent: uint16(parent), raw0: uint16(i)}
+	nd := &p.nodes[idx]
+	*nd = node{parent: uint16(parent), raw0: uint16(i)}
 	if closer == ')' {
-		p.nodes[idx].flags = fInParen
+		nd.flags = fInParen
 	}
-	return idx, nil
-}
-
-// scalar reads the most common value, '=' and an unquoted scalar, when it
-// follows the name at k; ok is false for anything else, which operator
-// reads. It returns the value's end.
-func (p *parser) scalar(nd *node, k int, closer byte) (int, bool) {
 	b := p.buf
-	if k == len(b) || b[k] != '=' || nd.tok == TokServiceChangeAddress || nd.tok == TokMgcIDToTry {
-		return 0, false
+	if b[i] == '"' {
+		return p.quotedItem(idx, i, d)
 	}
-	v := skipLWSP(b, k+1)
-	e := scalarEnd(b, v, closer)
-	if e == v {
-		return 0, false
+	if p.nodes[parent].kind == KindContext {
+		i = commandPrefix(b, nd, i)
 	}
-	nd.op, nd.form = '=', ValueScalar
-	nd.val0, nd.val1 = uint16(v), uint16(e)
-	return e, true
-}
-
-// name reads the item's name at i, and before it the TimeStamp and colon of
-// an observed event (RFC 3525 B.2 observedEvent), kept in the value span.
-// It returns the index of the first non-LWSP byte after the name.
-func (p *parser) name(nd *node, i, d int) (int, error) {
-	b := p.buf
 	j := skipRun(b, i, stopName)
 	if j == i || j-i > MaxNameLength {
 		return 0, p.badWord(i, j, d)
 	}
 	k := skipLWSP(b, j)
 	if k < len(b) && b[k] == ':' && isTimestamp(b[i:j]) {
-		nd.flags |= fTimestamp
-		nd.val0, nd.val1 = uint16(i), uint16(j)
-		i = skipLWSP(b, k+1)
-		if j = skipRun(b, i, stopName); j == i || j-i > MaxNameLength {
-			return 0, p.badWord(i, j, d)
+		var err error
+		if i, j, k, err = p.timestamp(nd, i, j, k, d); err != nil {
+			return 0, err
 		}
-		k = skipLWSP(b, j)
 	}
 	nd.name0, nd.name1 = uint16(i), uint16(j)
-	nd.tok = lookupName(b, i, j)
-	return k, nil
+	tok := lookupName(b, i, j)
+	nd.tok = tok
+	if k < len(b) && b[k] == '=' && tok != TokServiceChangeAddress && tok != TokMgcIDToTry {
+		v := skipLWSP(b, k+1)
+		if e := scalarEnd(b, v, closer); e != v {
+			nd.op, nd.form = '=', ValueScalar
+			nd.val0, nd.val1 = uint16(v), uint16(e)
+			return p.rest(idx, e, skipLWSP(b, e), d)
+		}
+	}
+	end, k, err := p.operator(nd, j, k, d, closer)
+	if err != nil {
+		return 0, err
+	}
+	return p.rest(idx, end, k, d)
+}
+
+// timestamp reads the name after the TimeStamp [i, j) and colon (at k) of
+// an observed event (RFC 3525 B.2 observedEvent); the TimeStamp is kept in
+// the value span. It returns the name's span and the next non-LWSP byte.
+func (p *parser) timestamp(nd *node, i, j, k, d int) (int, int, int, error) {
+	b := p.buf
+	nd.flags |= fTimestamp
+	nd.val0, nd.val1 = uint16(i), uint16(j)
+	i = skipLWSP(b, k+1)
+	if j = skipRun(b, i, stopName); j == i || j-i > MaxNameLength {
+		return 0, 0, 0, p.badWord(i, j, d)
+	}
+	return i, j, skipLWSP(b, j), nil
 }
 
 // rest classifies the item whose name and value end at end, with the next
@@ -342,13 +323,10 @@ func (p *parser) value(nd *node, i, d int, closer byte) (int, error) {
 // scalarEnd returns the end of the 1*SafeChar run at i; a ')' ends it when
 // closer is ')'.
 func scalarEnd(b []byte, i int, closer byte) int {
-	j := skipRun(b, i, stopSafe)
 	if closer == ')' {
-		if k := bytes.IndexByte(b[i:j], ')'); k >= 0 {
-			j = i + k
-		}
+		return skipRun(b, i, stopSafeParen)
 	}
-	return j
+	return skipRun(b, i, stopSafe)
 }
 
 // quoted returns the end (after the closing DQUOTE) of the quotedString
