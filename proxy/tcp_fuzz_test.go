@@ -31,19 +31,8 @@ func FuzzTCPStream(f *testing.F) {
 		var whole recordSink
 		wholeReason := frameStream(&streamBuf{b: stream}, DefaultMaxTCPBuffered, &whole)
 
-		var sb streamBuf
 		var parts recordSink
-		reason := ReasonNone
-		for rest := stream; len(rest) > 0 && reason == ReasonNone; {
-			n := len(rest)
-			if len(cuts) > 0 {
-				n = min(n, int(cuts[0])+1)
-				cuts = cuts[1:]
-			}
-			sb.b = append(sb.b, rest[:n]...)
-			rest = rest[n:]
-			reason = frameStream(&sb, DefaultMaxTCPBuffered, &parts)
-		}
+		reason := feedCut(stream, cuts, frameStream, &parts)
 		if reason != wholeReason || parts.pings != whole.pings ||
 			strings.Join(parts.msgs, "\x00") != strings.Join(whole.msgs, "\x00") {
 			t.Fatalf("cut stream: %v, %d pings, %d messages; whole: %v, %d, %d",
@@ -53,4 +42,24 @@ func FuzzTCPStream(f *testing.F) {
 			sink.message([]byte(m))
 		}
 	})
+}
+
+// feedCut feeds stream to frame in pieces of cuts[i]+1 bytes (the rest in
+// one piece once cuts runs out), as reads from a connection would, and
+// returns the reason frame closes the connection for, or ReasonNone.
+func feedCut(stream, cuts []byte, frame func(streamConn, int, frameSink) Reason,
+	sink frameSink) Reason {
+	var sb streamBuf
+	reason := ReasonNone
+	for rest := stream; len(rest) > 0 && reason == ReasonNone; {
+		n := len(rest)
+		if len(cuts) > 0 {
+			n = min(n, int(cuts[0])+1)
+			cuts = cuts[1:]
+		}
+		sb.b = append(sb.b, rest[:n]...)
+		rest = rest[n:]
+		reason = frame(&sb, DefaultMaxTCPBuffered, sink)
+	}
+	return reason
 }
