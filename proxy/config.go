@@ -89,6 +89,12 @@ type Config struct {
 	// TCPIdleTimeout closes connections without traffic; see
 	// DefaultTCPIdleTimeout.
 	TCPIdleTimeout time.Duration
+	// H248TCPListen is the TCP address media gateways may connect to for
+	// H.248 in TPKT framing (H.248.1 Annex D.2); the zero value disables
+	// it. It needs H248Listen: the MGC is reached over UDP from there.
+	// Port 0 binds an ephemeral port (see Server.H248TCPAddr). The TCP
+	// limits above apply to these connections too.
+	H248TCPListen netip.AddrPort
 	// H248TxnCapacity bounds open H.248 transactions from gateways; see
 	// DefaultH248TxnCapacity. Each source address may hold at most an
 	// eighth of them.
@@ -141,7 +147,9 @@ var (
 	ErrBadProxyID       = errors.New("proxy: proxy id must be a SIP user token of at most 64 bytes")
 	ErrNoH248Softswitch = errors.New("proxy: an H.248 listen address needs " +
 		"the H.248 softswitch (MGC) address")
-	ErrSameListen      = errors.New("proxy: SIP and H.248 need different listen addresses")
+	ErrSameListen   = errors.New("proxy: SIP and H.248 need different listen addresses")
+	ErrH248TCPNoUDP = errors.New("proxy: an H.248 TCP listen address needs " +
+		"the H.248 UDP listen address")
 	ErrNoMGCPCallAgent = errors.New("proxy: an MGCP gateway listen address needs " +
 		"the call-agent listen address and the call agent's address")
 	ErrMGCPSameListen = errors.New("proxy: the MGCP sockets need addresses of their own")
@@ -183,6 +191,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.TCPIdleTimeout <= 0 {
 		c.TCPIdleTimeout = DefaultTCPIdleTimeout
+	}
+	if c.H248TCPListen.IsValid() {
+		if !c.H248Listen.IsValid() {
+			return c, ErrH248TCPNoUDP
+		}
+		if c.H248TCPListen == c.TCPListen && c.TCPListen.Port() != 0 {
+			return c, ErrSameListen
+		}
 	}
 	if c.H248TxnCapacity <= 0 {
 		c.H248TxnCapacity = DefaultH248TxnCapacity

@@ -36,8 +36,12 @@
 // Limitation: the proxy never opens a TCP connection; a response or a
 // request for a terminal whose connection is gone is dropped and counted
 // (tcp_no_connection), where RFC 3261 §18.2.2 would open a new one. The
-// requests it relays to a TCP terminal carry its UDP Via. H.248 runs over
-// UDP only.
+// requests it relays to a TCP terminal carry its UDP Via.
+//
+// H.248 runs over UDP and, with Config.H248TCPListen, over TCP in TPKT
+// framing (H.248.1 Annex D.2) on the same engine and under the same limits;
+// the MGC is reached over UDP either way, and a reply for a gateway goes
+// back in TPKT on the connection its transaction came from.
 //
 // # Performance contract
 //

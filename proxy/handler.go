@@ -63,7 +63,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		seed:     maphash.MakeSeed(),
 	}
 	h.serverList = buildServerList(cfg.Mechanisms)
-	if cfg.TCPListen.IsValid() {
+	if cfg.TCPListen.IsValid() || cfg.H248TCPListen.IsValid() {
 		h.tcp = newTCPTable(&h.cfg)
 	}
 	if cfg.H248Listen.IsValid() {

@@ -180,7 +180,7 @@ func (w *Worker) requestTarget() (netip.AddrPort, Reason) {
 	if !ok {
 		return dst, ReasonUnroutable
 	}
-	if w.h.tcp == nil {
+	if w.h.tcp == nil || !w.h.tcp.sip {
 		return dst, ReasonNone
 	}
 	w.outConn = w.h.tcp.get(dst)

@@ -40,7 +40,7 @@ func (w *Worker) response(src netip.AddrPort, out []byte) ([]byte, netip.AddrPor
 	if !fromSoftswitch && dst != w.h.cfg.Softswitch {
 		return w.drop(ReasonSpoofedResponse)
 	}
-	if stream && w.h.tcp != nil {
+	if stream && w.h.tcp != nil && w.h.tcp.sip {
 		// RFC 3261 §18.2.2: over the connection the request came on.
 		// Limitation: a closed connection is not reopened; the response
 		// is dropped and the terminal retransmits over a new one.

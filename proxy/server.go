@@ -41,11 +41,17 @@ type Server struct {
 	tcpBound netip.AddrPort
 	udpFD    int
 	idle     []*tcpConn // the idle sweep's scratch; ticker goroutine only
+
+	// h248TCPListen and h248TCPBound are H.248's TCP addresses (zero
+	// without); h248UDPFD duplicates the H.248 UDP socket for the MGC.
+	h248TCPListen, h248TCPBound netip.AddrPort
+	h248UDPFD                   int
 }
 
 // NewServer returns a Server for h; Start binds and runs it.
 func NewServer(h *Handler) *Server {
-	s := &Server{h: h, booted: make(chan struct{}), done: make(chan error, 1), udpFD: -1}
+	s := &Server{h: h, booted: make(chan struct{}), done: make(chan error, 1),
+		udpFD: -1, h248UDPFD: -1}
 	s.workers.New = func() any { return newBoundWorker(h) }
 	return s
 }
@@ -79,6 +85,14 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	if cfg.TCPListen.IsValid() {
 		addrs = append(addrs, "tcp://"+cfg.TCPListen.String())
+	}
+	if cfg.H248TCPListen.IsValid() {
+		a, err := pickTCPPort(cfg.H248TCPListen)
+		if err != nil {
+			return fmt.Errorf("proxy: listen %s: %w", cfg.H248TCPListen, err)
+		}
+		s.h248TCPListen = a
+		addrs = append(addrs, "tcp://"+a.String())
 	}
 	go func() {
 		err := gnet.Rotate(s, addrs,
@@ -211,9 +225,17 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	var res []byte
 	var dst netip.AddrPort
 	var send bool
-	var tc *tcpConn // a SIP message for a terminal connected over TCP
+	var tc *tcpConn // a message for a peer connected over TCP
 	if s.isH248(c) {
 		res, dst, send = bw.w.StepH248(pkt, ua.AddrPort(), buf.B)
+		// Limitation: a reply for a gateway whose TCP connection is gone
+		// goes over UDP to the address it came from; no connection is
+		// opened to it.
+		if send && s.h.tcp != nil {
+			if tc = s.h.tcp.getH248(dst); tc != nil {
+				res, send = s.tpktWrap(res)
+			}
+		}
 	} else {
 		res, dst, send = bw.w.Step(pkt, ua.AddrPort(), buf.B)
 		tc = bw.w.outConn

@@ -21,6 +21,7 @@ type tcpConn struct {
 	loop   gnet.EventLoop
 	remote netip.AddrPort
 	h      *Handler
+	h248   bool // H.248 in TPKT (on the H.248 TCP listener), else SIP
 
 	idx     int          // position in tcpTable.list; guarded by the table's lock
 	last    atomic.Int64 // UnixNano of the last message or keep-alive
@@ -43,11 +44,13 @@ type tcpTable struct {
 	max    int
 	idle   int64 // nanoseconds
 	maxBuf int
+	sip    bool // SIP over TCP is on (TCPListen)
 }
 
 func newTCPTable(cfg *Config) *tcpTable {
 	return &tcpTable{byAddr: make(map[netip.AddrPort]*tcpConn), max: cfg.MaxTCPConns,
-		idle: int64(cfg.TCPIdleTimeout), maxBuf: cfg.MaxTCPBuffered}
+		idle: int64(cfg.TCPIdleTimeout), maxBuf: cfg.MaxTCPBuffered,
+		sip: cfg.TCPListen.IsValid()}
 }
 
 // errTCPFull is what add returns at MaxTCPConns.
@@ -88,12 +91,22 @@ func (t *tcpTable) remove(tc *tcpConn) {
 	tc.idx = -1
 }
 
-// get returns the connection from a, or nil.
-func (t *tcpTable) get(a netip.AddrPort) *tcpConn {
+// get returns the SIP connection from a, or nil.
+func (t *tcpTable) get(a netip.AddrPort) *tcpConn { return t.lookup(a, false) }
+
+// getH248 returns the H.248 connection from a, or nil.
+func (t *tcpTable) getH248(a netip.AddrPort) *tcpConn { return t.lookup(a, true) }
+
+// lookup returns the connection from a carrying SIP or H.248, or nil: a
+// SIP message never goes on an H.248 connection, nor the reverse.
+func (t *tcpTable) lookup(a netip.AddrPort, h248 bool) *tcpConn {
 	a = unmapAddrPort(a)
 	t.mu.RLock()
 	tc := t.byAddr[a]
 	t.mu.RUnlock()
+	if tc == nil || tc.h248 != h248 {
+		return nil
+	}
 	return tc
 }
 
