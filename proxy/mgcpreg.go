@@ -227,12 +227,16 @@ func (w *Worker) mgcpFromCallAgent(pkt []byte, out []byte) ([]byte, netip.AddrPo
 			if err := mw.ed.SetTransactionID(rs.e.mgID); err != nil {
 				return w.drop(mgcpEditReason(err))
 			}
-		} else if m.Verb() == mgcp.VerbRQNT {
+		}
+		if m.Verb() == mgcp.VerbRQNT {
 			done, fail, r := w.mgcpCallAgentRQNT(reg, notify)
 			keys = keys || done
 			if r != ReasonNone {
 				return w.mgcpFailClosed(out, cmpResp(fail, first), r)
 			}
+		} else if kd, _ := extParams(m, nameKeyDist); kd >= 0 {
+			// Keys ride in an RQNT only; a proxy copy never passes unopened.
+			return w.mgcpFailClosed(out, first, ReasonMGCPKeyDistNoAgreement)
 		}
 		if out, r = mw.appendMessage(out); r != ReasonNone {
 			return w.drop(r)
