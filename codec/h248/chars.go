@@ -85,28 +85,26 @@ func eqFold(b []byte, s string) bool {
 	return true
 }
 
-// wspEOL has bit c set for the LWSP bytes c: SP, HTAB, CR, LF.
-const wspEOL = 1<<' ' | 1<<'\t' | 1<<'\r' | 1<<'\n'
+// isLWSP marks SP, HTAB, CR and LF, the bytes skipLWSP steps over one at a
+// time.
+var isLWSP = [256]bool{' ': true, '\t': true, '\r': true, '\n': true}
 
 // skipLWSP returns the index of the first byte at or after i that is not
 // LWSP = *(WSP / COMMENT / EOL). A COMMENT runs from ';' to the end of the
 // line; one that reaches the end of the message ends there (leniency 6).
-// Small enough to inline: most calls skip nothing or one space. The index
-// is unsigned so that b[u] needs no bounds check.
+// The index is unsigned so that b[u] needs no bounds check; the loop tests
+// one table entry a byte and looks for ';' only where a run ends.
 func skipLWSP(b []byte, i int) int {
 	u := uint(i)
-	for u < uint(len(b)) {
-		c := b[u]
-		switch {
-		case c <= ' ' && wspEOL>>c&1 != 0:
+	for {
+		for u < uint(len(b)) && isLWSP[b[u]] {
 			u++
-		case c == ';':
-			u = skipComment(b, u)
-		default:
+		}
+		if u >= uint(len(b)) || b[u] != ';' {
 			return int(u)
 		}
+		u = skipComment(b, u)
 	}
-	return int(u)
 }
 
 // skipComment returns the index of the EOL that ends the comment at u, or

@@ -4,20 +4,28 @@ package h248
 // stand where (RFC 3525 B.2 transactionList, transactionReply,
 // actionRequest, actionReply, commandRequest, ammParameter, ...). Below the
 // command level only the shape is checked: a descriptor token with a body is
-// a descriptor, anything else a parameter.
+// a descriptor, anything else a parameter. Small enough to inline; the
+// prefixes, timestamps and inequalities that need more go to classifyMore.
 func (p *parser) classify(nd *node, hasBody bool) error {
 	parent := &p.nodes[nd.parent]
-	var kind Kind
+	kind := kindTable[parent.kind][b2i(hasBody)][nd.tok]
 	if parent.kind == KindTransaction {
-		kind, _ = kindInTransaction(parent.tok, nd.tok)
-	} else {
-		kind = kindTable[parent.kind][b2i(hasBody)][nd.tok]
-	}
-	if kind == KindNone {
-		return ErrUnexpectedToken
+		kind = kindInTransaction(parent.tok, nd.tok)
 	}
 	nd.kind = kind
-	switch {
+	if kind == KindNone || nd.flags&(fOptional|fWildcard|fTimestamp) != 0 || nd.op > '=' {
+		return classifyMore(nd, parent)
+	}
+	return nil
+}
+
+// classifyMore checks what classify leaves: a kind the parent may not hold,
+// the command prefixes, an observed event's TimeStamp and the INEQUAL
+// operators.
+func classifyMore(nd, parent *node) error {
+	switch kind := nd.kind; {
+	case kind == KindNone:
+		return ErrUnexpectedToken
 	case nd.flags&(fOptional|fWildcard) != 0 && kind != KindCommand:
 		return ErrUnexpectedToken
 	case nd.flags&fTimestamp != 0 && (kind != KindParameter || parent.tok != TokObservedEvents):
@@ -31,8 +39,8 @@ func (p *parser) classify(nd *node, hasBody bool) error {
 // kindTable holds kindIn for every parent kind but KindTransaction (whose
 // children depend on its token), with and without a body, and every token:
 // one load instead of a chain of switches per item. KindNone marks an item
-// the parent may not hold.
-var kindTable = makeKindTable()
+// the parent may not hold. A value, not a pointer: its address is static.
+var kindTable = *makeKindTable()
 
 func makeKindTable() *[kindCount][2][tokCount]Kind {
 	t := new([kindCount][2][tokCount]Kind)
@@ -77,7 +85,9 @@ func kindIn(parent *node, tok Token, hasBody bool) (Kind, error) {
 			return KindError, nil
 		}
 	case KindTransaction:
-		return kindInTransaction(parent.tok, tok)
+		if k := kindInTransaction(parent.tok, tok); k != KindNone {
+			return k, nil
+		}
 	case KindContext:
 		switch {
 		case isCommand(tok):
@@ -109,20 +119,20 @@ func kindIn(parent *node, tok Token, hasBody bool) (Kind, error) {
 }
 
 // kindInTransaction returns the kind of an item with token tok in a
-// transaction of token ttok.
-func kindInTransaction(ttok, tok Token) (Kind, error) {
+// transaction of token ttok; KindNone when it may not stand there.
+func kindInTransaction(ttok, tok Token) Kind {
 	switch {
 	case ttok == TokResponseAck:
-		return KindValue, nil
+		return KindValue
 	case ttok == TokPending:
 	case tok == TokContext:
-		return KindContext, nil
+		return KindContext
 	case ttok == TokReply && tok == TokError:
-		return KindError, nil
+		return KindError
 	case ttok == TokReply && tok == TokImmAckRequired:
-		return KindParameter, nil
+		return KindParameter
 	}
-	return KindNone, ErrUnexpectedToken
+	return KindNone
 }
 
 // checkItem checks what the grammar requires of an item before its body is

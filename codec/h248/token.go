@@ -241,7 +241,7 @@ const longestToken = 22
 // lower-cased bytes, so a lookup costs one multiplication and at most three
 // word comparisons, whatever the name's length. 512 slots for 185
 // spellings keep the probes short.
-var tokenTable = makeTokenTable()
+var tokenTable = *makeTokenTable()
 
 const (
 	tokenSlots = 512
