@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -108,11 +109,19 @@ func mixNames(o *options) []string {
 	return out
 }
 
+// errNoMGCPInProcess: the in-process system has no proxy MGCP side to drive.
+var errNoMGCPInProcess = errors.New("sigbench: -protocol mgcp needs -proxy for now")
+
 // openSystem connects to the running system named by -proxy, or starts one
 // in-process with -terminals freshly provisioned subscribers per protocol.
 func openSystem(ctx context.Context, o *options) (*system, error) {
 	if o.proxy != "" {
 		return externalSystem(o)
+	}
+	if slices.Contains(o.protocols(), protoMGCP) {
+		// Limitation: the in-process system does not start the proxy's MGCP side
+		// yet; run MGCP against a running proxy with -proxy and -kc-file.
+		return nil, errNoMGCPInProcess
 	}
 	ids := make([]string, o.terminals*len(o.protocols()))
 	for i := range ids {
@@ -166,10 +175,7 @@ func externalSystem(o *options) (*system, error) {
 // newEngine opens the sockets and prepares one terminal per key, for proto.
 func newEngine(o *options, proto string, target netip.AddrPort,
 	keys []terminal.SubscriberKey) (*engine, error) {
-	n, port := o.sockets, o.localPort
-	if proto == protoH248 {
-		n, port = o.terminals, o.h248Port()
-	}
+	n, port := o.socketsOf(proto), o.firstPort(proto)
 	socks, err := openSockets(n, o.localIPs, port)
 	if err != nil {
 		return nil, err
@@ -185,7 +191,7 @@ func newEngine(o *options, proto string, target netip.AddrPort,
 		// -local-port a subscriber has the same Contact whatever -offset says.
 		s := socks[(o.offset+i)%len(socks)]
 		t := newTerm(i, tag, k.Identity, o.realm, k.Kc, kindOf(o.mix, o.offset+i).offer, s)
-		if proto == protoH248 {
+		if proto != protoSIP {
 			t.mg, s.mg = newMGTerm(t), t
 		}
 		t.timer = time.AfterFunc(time.Hour, func() { e.onTimer(t) })

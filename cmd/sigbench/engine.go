@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sigproxy/sigproxy/codec/h248"
+	"github.com/sigproxy/sigproxy/codec/mgcp"
 	"github.com/sigproxy/sigproxy/codec/sip"
 	"github.com/sigproxy/sigproxy/keystore/skd"
 )
@@ -30,13 +31,13 @@ const (
 type sock struct {
 	conn *net.UDPConn
 	host string
-	mg   *term // the one gateway on this socket (H.248), nil for SIP
+	mg   *term // the one gateway on this socket (H.248, MGCP), nil for SIP
 }
 
 // engine runs registrations of many terminals against one target and records them.
 type engine struct {
 	target  netip.AddrPort
-	proto   string // protoSIP or protoH248
+	proto   string // protoSIP, protoH248 or protoMGCP
 	realm   string
 	timeout time.Duration
 	t1      time.Duration // first retransmission interval
@@ -113,9 +114,12 @@ func (e *engine) receive(s *sock) {
 			continue
 		}
 		e.received.Add(1)
-		if s.mg != nil {
+		switch {
+		case s.mg != nil && e.proto == protoMGCP:
+			e.handleMGCP(s.mg, r, r.buf[:n])
+		case s.mg != nil:
 			e.handleH248(s.mg, r, r.buf[:n])
-		} else {
+		default:
 			e.handle(r, r.buf[:n])
 		}
 	}
@@ -132,8 +136,10 @@ type rx struct {
 	tag    []byte
 	sk     []byte
 	macer  *skd.MACer
-	h248   *h248.Message // parser for H.248, about 32 KiB, so off the stack
-	out    []byte        // a gateway's Reply to an MGC Modify
+	h248   *h248.Message    // parser for H.248, about 32 KiB, so off the stack
+	mgcp   *[2]mgcp.Message // the response and the RQNT of one MGCP datagram
+	dgram  mgcp.Datagram
+	out    []byte // a gateway's Reply to an MGC Modify, or response to a CA RQNT
 	digest *digester
 }
 
@@ -143,6 +149,7 @@ func newRx() *rx {
 		macer:  skd.NewMACer(),
 		sk:     make([]byte, 0, skd.SessionKeySize),
 		h248:   new(h248.Message),
+		mgcp:   new([2]mgcp.Message),
 		digest: newDigester(),
 	}
 }
@@ -215,10 +222,14 @@ func (e *engine) begin(t *term, sched time.Time) {
 	e.inflight.Add(1)
 	t.mu.Lock()
 	t.ch.chosen = t.ch.chosen[:0]
-	if t.mg != nil {
+	switch {
+	case t.mg != nil && e.proto == protoMGCP:
+		t.mg.newTxn()
+		t.appendRSIP()
+	case t.mg != nil:
 		t.mg.newTxn()
 		t.appendServiceChange()
-	} else {
+	default:
 		if e.freshCallID {
 			t.callID = randomHex(8) + "@" + t.sock.host
 		}

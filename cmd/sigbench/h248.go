@@ -124,7 +124,7 @@ func (e *engine) onMGChallenge(t *term, r *rx, v *mgcView, now time.Time) (reaso
 		return reasonSend, false
 	}
 	var err error
-	if r.auth, err = t.appendMGDigest(r.auth[:0], r.digest); err != nil {
+	if r.auth, err = t.appendMGDigest(r.auth[:0], r.digest, notifyURI); err != nil {
 		return reasonDigestNotFormed, false
 	}
 	t.mg.newTxn()
@@ -168,14 +168,20 @@ func (e *engine) readMGChallenge(t *term, cmd h248.Node) string {
 	if !ok {
 		return reasonNoSecServer
 	}
+	return t.takeChoice(server)
+}
+
+// takeChoice keeps the proxy's chosen entry (skd/server, X-SKDSV) when it names a
+// mechanism the gateway offered and supports; otherwise it returns the reason.
+func (t *term) takeChoice(server []byte) string {
 	server = bytes.TrimSpace(server)
 	name, _, _ := bytes.Cut(server, []byte(";"))
 	mech, ok := skd.ParseMechanism(bytes.TrimSpace(name))
 	if !ok || mech == skd.MechNone || !t.offers(bytes.TrimSpace(name)) {
 		return reasonUnoffered
 	}
-	ch.chosen = append(ch.chosen[:0], server...)
-	ch.mech = mech
+	t.ch.chosen = append(t.ch.chosen[:0], server...)
+	t.ch.mech = mech
 	return ""
 }
 

@@ -19,14 +19,23 @@ type replay struct {
 	e                  *engine
 	t                  *term
 	r                  *rx
-	sc                 uint32 // the ServiceChange's TransactionID
+	sc                 uint32 // the ServiceChange's (RSIP's) transaction id
 	challenge, success []byte
+	handle             func(*term, *rx, []byte)
 }
 
-// captureH248 registers one ascon gateway through the proxy started in-process,
-// with the engine's handler reading what the socket receives, and then points
-// the engine at a socket nobody reads.
+// captureH248 registers one ascon gateway through the proxy started in-process.
 func captureH248(tb testing.TB) *replay {
+	return captureGateway(tb, protoH248, func(ls *loopback.System) netip.AddrPort {
+		return ls.H248ProxyAddr().AddrPort()
+	})
+}
+
+// captureGateway registers one ascon gateway of proto at the address target names
+// in the system started in-process, with the engine's handler reading what the
+// socket receives, and then points the engine at a socket nobody reads.
+func captureGateway(tb testing.TB, proto string,
+	target func(*loopback.System) netip.AddrPort) *replay {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -41,7 +50,7 @@ func captureH248(tb testing.TB) *replay {
 	}
 	tb.Cleanup(func() { closeSockets(socks) })
 	e := &engine{
-		target: ls.H248ProxyAddr().AddrPort(), proto: protoH248, realm: "sigproxy.test",
+		target: target(ls), proto: proto, realm: "sigproxy.test",
 		timeout: time.Minute, t1: time.Minute, digest: []string{"SHA-256", "MD5"},
 		socks: socks[:1], idle: make(chan *term, 1), rec: newRecorder(time.Hour),
 	}
@@ -51,13 +60,16 @@ func captureH248(tb testing.TB) *replay {
 	t.timer = time.AfterFunc(time.Hour, func() {})
 	t.timer.Stop()
 	e.terms = []*term{t}
-	rp := &replay{e: e, t: t, r: newRx(), sc: t.mg.nextTxn}
+	rp := &replay{e: e, t: t, r: newRx(), sc: t.mg.nextTxn, handle: e.handleH248}
+	if proto == protoMGCP {
+		rp.handle = e.handleMGCP
+	}
 	e.inflight.Add(1)
 	e.begin(t, time.Now())
 	rp.challenge = readOne(tb, socks[0].conn)
-	e.handleH248(t, rp.r, rp.challenge)
+	rp.handle(t, rp.r, rp.challenge)
 	rp.success = readOne(tb, socks[0].conn)
-	e.handleH248(t, rp.r, rp.success)
+	rp.handle(t, rp.r, rp.success)
 	<-e.idle
 	if e.verified.Load() != 1 {
 		tb.Fatalf("captured registration not verified: %v", e.rec.failures)
@@ -89,8 +101,8 @@ func (rp *replay) once() {
 	t.started, t.txStart, t.deadline = now, now, now.Add(time.Minute)
 	t.mu.Unlock()
 	e.inflight.Add(1)
-	e.handleH248(t, rp.r, rp.challenge)
-	e.handleH248(t, rp.r, rp.success)
+	rp.handle(t, rp.r, rp.challenge)
+	rp.handle(t, rp.r, rp.success)
 	<-e.idle
 }
 

@@ -99,7 +99,7 @@ func TestMGDigestMatchesSkd(t *testing.T) {
 				realm = "other.test" // a new realm must not hit the cached H(A1)
 			}
 			tm.ch.alg, tm.ch.realm, tm.ch.nonce = alg, []byte(realm), []byte(nonce)
-			got, err := tm.appendMGDigest(nil, d)
+			got, err := tm.appendMGDigest(nil, d, notifyURI)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +112,7 @@ func TestMGDigestMatchesSkd(t *testing.T) {
 	}
 	tm.ch.alg = "SHA-512"
 	tm.ha1Key = ""
-	if _, err := tm.appendMGDigest(nil, d); err == nil {
+	if _, err := tm.appendMGDigest(nil, d, notifyURI); err == nil {
 		t.Error("SHA-512 accepted")
 	}
 }

@@ -25,12 +25,14 @@ const maxFirstTxnID = 1 << 24
 // its address and port (§11.6), so two gateways cannot share one.
 type mgTerm struct {
 	mid       string // [address]:port of the gateway's socket
+	endpoint  string // MGCP: aaln/1@[address]:port, its endpoint name
+	xid       []byte // MGCP: the challenge's RequestIdentifier, echoed in the NTFY
 	offerText string // X-SKDOF and offer=: the entries joined by ", "
 	nextTxn   uint32
 	txn       uint32 // the TransactionID in flight
 	rid       uint32 // RequestID of the challenge's Events, echoed in ObservedEvents
 	ha1       []byte // t.ha1 as bytes
-	ha2       []byte // H("Notify" ":" "megaco:" identity) in hex, for ha2Alg
+	ha2       []byte // H(uri identity) in hex, for ha2Alg
 	ha2Alg    string
 }
 
@@ -40,6 +42,7 @@ func newMGTerm(t *term) *mgTerm {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return &mgTerm{
 		mid:       mgMID(t.sock.host),
+		endpoint:  "aaln/1@" + mgMID(t.sock.host),
 		offerText: strings.Join(t.offer, ", "),
 		// A random start keeps a restarted gateway clear of the transactions the
 		// proxy and the MGC still remember for its predecessor on the same port.
@@ -125,18 +128,19 @@ func appendModifyReply(b []byte, mid string, id uint32, reason string) []byte {
 	return append(b, "\" } }\n"...)
 }
 
-// appendMGDigest appends the digest response of §11.1 for the challenge t.ch: RFC
-// 7616 without qop, H(H(A1) ":" nonce ":" H("Notify" ":" "megaco:" identity)). H(A1)
+// appendMGDigest appends a gateway's digest response (§11.1, §12.1) for the
+// challenge t.ch: RFC 7616 without qop, H(H(A1) ":" nonce ":" H(uri identity)), uri
+// being "Notify:megaco:" for H.248 and "NTFY:mgcp:" for MGCP. H(A1)
 // (per algorithm and realm) and the second hash (per algorithm) are cached, so a
 // gateway that registers again hashes once, in the receiver's reused hash state.
-func (t *term) appendMGDigest(b []byte, d *digester) ([]byte, error) {
+func (t *term) appendMGDigest(b []byte, d *digester, uri []byte) ([]byte, error) {
 	ch := &t.ch
 	if err := t.cacheHA1(); err != nil {
 		return b, err
 	}
 	g := t.mg
 	if g.ha2Alg != ch.alg {
-		g.ha2 = d.appendHash(g.ha2[:0], ch.alg, notifyURI, t.idBytes)
+		g.ha2 = d.appendHash(g.ha2[:0], ch.alg, uri, t.idBytes)
 		g.ha2Alg = ch.alg
 	}
 	return d.appendHash(b, ch.alg, g.ha1, colon, ch.nonce, colon, g.ha2), nil

@@ -28,9 +28,16 @@
 // address and port, so each gateway owns a socket (and its mId names it); --sockets
 // does not apply and --terminals is bounded by file descriptors (maxGateways).
 //
+// --protocol mgcp drives MGCP gateways (docs/PROTOCOL.md §12), one socket each as
+// for H.248: RSIP with the offer, the challenge RQNT answered with 200, NTFY with
+// the digest response (X-SKDAU) and the echoes, and the success RQNT whose X-SKDKD
+// terminal= the gateway opens and whose mac= it verifies over the §12.2 input
+// before it answers 200 (510 on failure).
+//
 // --protocol both runs --terminals SIP terminals and as many gateways at once
 // against one in-process system and reports a summary per protocol; --json then
 // writes {"runs": [...], "processes": [...]} and --plot one chart per protocol.
+// --protocol all adds MGCP gateways.
 //
 // Limitation: UDP only; --protocol both needs the in-process system.
 //

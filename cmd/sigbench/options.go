@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,9 @@ const plainMix = "plain"
 const (
 	protoSIP  = "sip"
 	protoH248 = "h248"
+	protoMGCP = "mgcp"
 	protoBoth = "both" // SIP and H.248 at once, each with its own terminals
+	protoAll  = "all"  // SIP, H.248 and MGCP at once
 )
 
 // maxGateways bounds -terminals with -protocol h248: each gateway owns a socket
@@ -51,7 +54,7 @@ const (
 const maxGateways = 8192
 
 // ErrProtocol reports a protocol sigbench does not drive.
-var ErrProtocol = errors.New("protocol not supported (sip, h248)")
+var ErrProtocol = errors.New("protocol not supported (sip, h248, mgcp, both, all)")
 
 // options are the parsed flags.
 type options struct {
@@ -102,13 +105,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to start registrations")
 	fs.Int64Var(&o.count, "count", 0, "stop after this many registrations (0: duration only)")
 	fs.StringVar(&o.protocol, "protocol", protoSIP, "signaling protocol: sip (REGISTER), "+
-		"h248 (media gateways: ServiceChange, Notify; one socket per gateway) or both "+
+		"h248 (media gateways: ServiceChange, Notify; one socket per gateway), mgcp "+
+		"(gateways: RSIP, NTFY; one socket each), both (sip and h248) or all three "+
 		"(in-process only; -terminals, -concurrency, -rate and -count apply to each)")
 	fs.StringVar(&o.mixText, "mix", "hmac-sha256=1", "terminal kinds and weights: "+
 		"hmac-sha256, ascon128a-v12 or plain, e.g. hmac-sha256=3,ascon128a-v12=1,plain=1")
 	digest := fs.String("digest", "SHA-256,MD5", "digest algorithms in order of preference")
 	fs.IntVar(&o.sockets, "sockets", 8, "UDP sockets the terminals share (sip; h248 "+
-		"opens one per gateway)")
+		"and mgcp open one per gateway)")
 	ips := fs.String("local-ips", "auto", "loopback addresses the sockets bind, in turn "+
 		"(auto: 127.0.0.1, 127.0.0.2, ... one per socket)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "one registration's time limit")
@@ -148,13 +152,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // check validates the flags' values and fills in the closed-loop default.
 func (o *options) check() error {
 	switch {
-	case o.protocol != protoSIP && o.protocol != protoH248 && o.protocol != protoBoth:
+	case !slices.Contains([]string{protoSIP, protoH248, protoMGCP, protoBoth, protoAll},
+		o.protocol):
 		return fmt.Errorf("-protocol %q: %w", o.protocol, ErrProtocol)
 	case o.protocol != protoSIP && o.terminals > maxGateways:
 		return fmt.Errorf("-protocol %s: -terminals must be 1 to %d (a socket per gateway)",
 			o.protocol, maxGateways)
-	case o.protocol == protoBoth && o.proxy != "":
-		return errors.New("-protocol both runs against the in-process system only")
+	case len(o.protocols()) > 1 && o.proxy != "":
+		return fmt.Errorf("-protocol %s runs against the in-process system only", o.protocol)
 	case o.terminals < 1 || o.terminals > MaxTerminals:
 		return fmt.Errorf("-terminals must be 1 to %d", MaxTerminals)
 	case o.rate < 0 || o.rate > maxRate:
@@ -199,33 +204,47 @@ func (o *options) check() error {
 
 // protocols lists the protocols of the run, SIP first.
 func (o *options) protocols() []string {
-	if o.protocol == protoBoth {
+	switch o.protocol {
+	case protoBoth:
 		return []string{protoSIP, protoH248}
+	case protoAll:
+		return []string{protoSIP, protoH248, protoMGCP}
 	}
 	return []string{o.protocol}
 }
 
 // socketCount is how many sockets the run opens: -sockets for SIP, one per
-// gateway for H.248.
+// gateway for H.248 and MGCP.
 func (o *options) socketCount() int {
 	n := 0
 	for _, p := range o.protocols() {
-		if p == protoSIP {
-			n += min(o.sockets, o.terminals)
-		} else {
-			n += o.terminals
-		}
+		n += o.socketsOf(p)
 	}
 	return n
 }
 
-// h248Port is the first port of the gateways' sockets: after the SIP sockets' in a
-// run of both protocols.
-func (o *options) h248Port() int {
-	if o.localPort == 0 || o.protocol != protoBoth {
-		return o.localPort
+// socketsOf is how many sockets the terminals of protocol p open.
+func (o *options) socketsOf(p string) int {
+	if p == protoSIP {
+		return min(o.sockets, o.terminals)
 	}
-	return o.localPort + min(o.sockets, o.terminals)
+	return o.terminals
+}
+
+// firstPort is the first port of protocol p's sockets with -local-port: after the
+// sockets of the protocols before it in the run.
+func (o *options) firstPort(p string) int {
+	if o.localPort == 0 {
+		return 0
+	}
+	port := o.localPort
+	for _, q := range o.protocols() {
+		if q == p {
+			break
+		}
+		port += o.socketsOf(q)
+	}
+	return port
 }
 
 // parseMix reads "name=weight,..." (a name alone weighs 1).

@@ -147,8 +147,10 @@ func TestFlagsRejected(t *testing.T) {
 	for _, args := range [][]string{
 		{"-protocol", "h248", "-terminals", "9000"},
 		{"-protocol", "h248", "-terminals", "100", "-local-port", "65500"},
-		{"-protocol", "mgcp"},
+		{"-protocol", "megaco"},
+		{"-protocol", "mgcp", "-terminals", "9000"},
 		{"-protocol", "both", "-proxy", "127.0.0.1:2944", "-kc-file", "k"},
+		{"-protocol", "all", "-proxy", "127.0.0.1:2727", "-kc-file", "k"},
 		{"-terminals", "0"},
 		{"-rate", "10", "-concurrency", "2"},
 		{"-concurrency", "200", "-terminals", "100"},
@@ -164,8 +166,8 @@ func TestFlagsRejected(t *testing.T) {
 			t.Errorf("%q accepted", args)
 		}
 	}
-	if _, err := parseFlags([]string{"-protocol", "mgcp"}, &bytes.Buffer{}); !errors.Is(err, ErrProtocol) {
-		t.Errorf("mgcp: err %v, want ErrProtocol", err)
+	if _, err := parseFlags([]string{"-protocol", "megaco"}, &bytes.Buffer{}); !errors.Is(err, ErrProtocol) {
+		t.Errorf("megaco: err %v, want ErrProtocol", err)
 	}
 	var out bytes.Buffer
 	if code := run([]string{"-terminals", "0"}, &out, &out); code != 2 {

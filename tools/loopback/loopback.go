@@ -171,6 +171,7 @@ func (s *System) startSoftswitch(opt Options) error {
 	ss, err := softswitch.New(softswitch.Config{
 		Listen:           "127.0.0.1:0",
 		H248Listen:       "127.0.0.1:0",
+		MGCPListen:       "127.0.0.1:0",
 		Realm:            opt.Realm,
 		ACURL:            "http://" + s.AC.Addr().String(),
 		DigestAlgorithms: opt.DigestAlgorithms,
@@ -256,6 +257,10 @@ func (s *System) H248ProxyAddr() *net.UDPAddr {
 
 // H248SoftswitchAddr is the softswitch's MGC, where a gateway in direct mode sends.
 func (s *System) H248SoftswitchAddr() *net.UDPAddr { return s.Softswitch.H248Addr() }
+
+// MGCPSoftswitchAddr is the softswitch's call agent, where an MGCP gateway in direct
+// mode sends.
+func (s *System) MGCPSoftswitchAddr() *net.UDPAddr { return s.Softswitch.MGCPAddr() }
 
 // Kc returns a provisioned subscriber's key, nil for an unknown identity.
 func (s *System) Kc(identity string) []byte { return s.kc[identity] }
