@@ -235,27 +235,29 @@ func (t Token) Short() string {
 // no keyword and skip the lookup.
 const longestToken = 22
 
-// tokenTable maps a hash of a name's first eight bytes (lower-cased) and
-// its length to the tokens that may have it, open-addressed with linear
-// probing. Each slot holds one spelling as up to three words of eight
-// lower-cased bytes, so a lookup costs one multiplication and at most three
-// word comparisons, whatever the name's length. 512 slots for 185
-// spellings keep the probes short.
-var tokenTable = *makeTokenTable()
+// The keyword table is a perfect hash: a name's first two words (nameWord,
+// lower-cased) and its length hash to one of tokenBuckets bytes, which
+// holds the index of the only spelling that may have that hash (0: none).
+// A lookup costs two multiplications and one comparison of the name's
+// words with that spelling's, with no probing. makeTokenTable searches for
+// a multiplier that gives the 185 spellings distinct buckets when the
+// package is initialised; the search is deterministic.
+var tokenIndex, tokenSlots, tokenMul = makeTokenTable()
 
 const (
-	tokenSlots = 512
-	tokenShift = 64 - 9 // log2(tokenSlots) top bits of the product
+	tokenBuckets = 4096
+	tokenShift   = 64 - 12 // log2(tokenBuckets) top bits of the product
+	tokenSpells  = 256     // a uint8 index needs no bounds check
 )
 
 type tokenSlot struct {
 	w   [3]uint64 // the name in words of eight bytes, zero-padded (nameWord)
-	n   uint8     // the name's length
+	n   uint8     // the name's length; 0 in the empty slot 0
 	tok Token
 }
 
-func makeTokenTable() *[tokenSlots]tokenSlot {
-	t := new([tokenSlots]tokenSlot)
+func makeTokenTable() (idx [tokenBuckets]uint8, slots [tokenSpells]tokenSlot, mul uint64) {
+	n := 1 // slot 0 stays empty
 	for tok := TokAdd; tok < tokCount; tok++ {
 		for _, s := range tokenNames[tok] {
 			if s == "" || s == "!" {
@@ -266,14 +268,28 @@ func makeTokenTable() *[tokenSlots]tokenSlot {
 			for k := 0; k < len(b); k += 8 {
 				slot.w[k/8] = nameWord(b, k, len(b))
 			}
-			h := tokenHash(slot.w[0], len(b))
-			for t[h].tok != TokNone {
-				h = (h + 1) % tokenSlots
-			}
-			t[h] = slot
+			slots[n] = slot
+			n++
 		}
 	}
-	return t
+	if n > 255 {
+		panic("h248: too many keyword spellings for a byte index")
+	}
+	for try := uint64(1); try < 1<<16; try++ {
+		mul = 0x9E3779B97F4A7C15 * (2*try + 1)
+		idx = [tokenBuckets]uint8{}
+		ok := true
+		for k := 1; k < n && ok; k++ {
+			s := &slots[k]
+			h := tokenHash(s.w[0], s.w[1], int(s.n), mul)
+			ok = idx[h] == 0
+			idx[h] = uint8(k)
+		}
+		if ok {
+			return idx, slots, mul
+		}
+	}
+	panic("h248: no perfect hash for the keywords")
 }
 
 // nameWord returns the bytes b[i:j], at most eight, as a little-endian
@@ -295,33 +311,28 @@ func nameWord(b []byte, i, j int) uint64 {
 	return (w | 0x2020202020202020) & mask
 }
 
-func tokenHash(w uint64, n int) uint {
-	return uint(((w ^ uint64(n)) * 0x9E3779B97F4A7C15) >> tokenShift)
+func tokenHash(w0, w1 uint64, n int, mul uint64) uint {
+	return uint(((w0^uint64(n))*mul + w1*0xC2B2AE3D27D4EB4F) >> tokenShift)
 }
 
 // lookupName returns the token spelled by the name b[i:j], whose bytes are
 // all in class cName; TokNone when it is no keyword.
 func lookupName(b []byte, i, j int) Token {
 	n := j - i
-	if n == 0 || n > longestToken {
+	if uint(n-1) >= longestToken {
 		return TokNone
 	}
-	w := nameWord(b, i, j)
-	for h := tokenHash(w, n); ; h = (h + 1) % tokenSlots {
-		s := &tokenTable[h]
-		if s.tok == TokNone {
-			return TokNone
-		}
-		if s.w[0] == w && int(s.n) == n && (n <= 8 || tailEqual(b, i, j, s)) {
-			return s.tok
-		}
+	w0 := nameWord(b, i, j)
+	var w1 uint64
+	if n > 8 {
+		w1 = nameWord(b, i+8, j)
 	}
-}
-
-// tailEqual reports whether the bytes of b[i:j] after the first eight
-// match the slot's, ignoring case.
-func tailEqual(b []byte, i, j int, s *tokenSlot) bool {
-	return s.w[1] == nameWord(b, i+8, j) && (j-i <= 16 || s.w[2] == nameWord(b, i+16, j))
+	s := &tokenSlots[tokenIndex[tokenHash(w0, w1, n, tokenMul)]]
+	if s.w[0] != w0 || s.w[1] != w1 || int(s.n) != n ||
+		n > 16 && s.w[2] != nameWord(b, i+16, j) {
+		return TokNone
+	}
+	return s.tok
 }
 
 // LookupToken returns the token that b spells in long or short form,
