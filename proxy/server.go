@@ -46,6 +46,9 @@ type Server struct {
 	// without); h248UDPFD duplicates the H.248 UDP socket for the MGC.
 	h248TCPListen, h248TCPBound netip.AddrPort
 	h248UDPFD                   int
+
+	// mgcp is MGCP's two sockets (zero without MGCP).
+	mgcp mgcpSockets
 }
 
 // NewServer returns a Server for h; Start binds and runs it.
@@ -83,6 +86,10 @@ func (s *Server) Start(ctx context.Context) error {
 		s.h248Listen, s.h248IP = h248, net.IP(h248.Addr().AsSlice())
 		addrs = append(addrs, "udp://"+h248.String())
 	}
+	addrs, err := s.listenMGCP(addrs)
+	if err != nil {
+		return err
+	}
 	if cfg.TCPListen.IsValid() {
 		addrs = append(addrs, "tcp://"+cfg.TCPListen.String())
 	}
@@ -105,6 +112,7 @@ func (s *Server) Start(ctx context.Context) error {
 			gnet.WithLockOSThread(cfg.EventLoops > 1),
 			gnet.WithLogger(gnetLogger{cfg.Logger.Sugar()}))
 		s.closeUDPDup()
+		s.closeMGCP()
 		s.done <- err
 	}()
 	select {
@@ -173,6 +181,10 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 		s.bootErr = err
 		return gnet.Shutdown
 	}
+	if err := s.bootMGCP(eng); err != nil {
+		s.bootErr = err
+		return gnet.Shutdown
+	}
 	if !s.h248Listen.IsValid() {
 		return gnet.None
 	}
@@ -218,6 +230,10 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	pkt, _ := c.Next(-1)
 	ua, ok := c.RemoteAddr().(*net.UDPAddr)
 	if !ok {
+		return gnet.None
+	}
+	if side := s.mgcpSide(c); side != 0 {
+		s.mgcpTraffic(pkt, ua.AddrPort(), side)
 		return gnet.None
 	}
 	bw := s.workers.Get().(*boundWorker)
