@@ -2,7 +2,11 @@
 
 package proxy
 
-import "testing"
+import (
+	"net"
+	"net/netip"
+	"testing"
+)
 
 // TestStepMGCPAllocatesNothing guards the MGCP step's zero: once tables and
 // buffers have warmed up, no registration datagram allocates, nor a
@@ -33,5 +37,45 @@ func TestStepMGCPAllocatesNothing(t *testing.T) {
 		if a := testing.AllocsPerRun(200, run); a != 0 {
 			t.Errorf("%s: %.1f allocations per datagram, want 0", c.name, a)
 		}
+	}
+}
+
+// TestOnTrafficMGCPAllocatesNothing measures the MGCP dispatch: telling
+// the two MGCP sockets from the others, the step and the send from the
+// other socket allocate nothing.
+func TestOnTrafficMGCPAllocatesNothing(t *testing.T) {
+	wd := newMGCPStepWorld(t, nil)
+	r := recordMGCP(t, wd)
+	s := NewServer(wd.net.handler())
+	for _, c := range []struct {
+		sock *mgcpSocket
+		addr netip.AddrPort
+	}{{&s.mgcp.gw, testMGCPGWSide}, {&s.mgcp.ca, testMGCPCASide}} {
+		conn := listenUDP(t)
+		f, err := conn.File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		c.sock.listen, c.sock.ip = c.addr, net.IP(c.addr.Addr().AsSlice())
+		c.sock.fd, c.sock.duped = int(f.Fd()), true
+	}
+	for _, c := range []*fakeConn{
+		{pkt: r.rsip, local: net.UDPAddrFromAddrPort(testMGCPGWSide),
+			remote: net.UDPAddrFromAddrPort(testGW1)},
+		{pkt: r.command, local: net.UDPAddrFromAddrPort(testMGCPCASide),
+			remote: net.UDPAddrFromAddrPort(testCA)},
+	} {
+		before := s.h.Stats().MGCP.MessagesOut
+		s.OnTraffic(c)
+		if a := testing.AllocsPerRun(200, func() { s.OnTraffic(c) }); a != 0 {
+			t.Errorf("%v: %.1f allocations per datagram, want 0", c.local, a)
+		}
+		if c.sent != 0 || s.h.Stats().MGCP.MessagesOut == before {
+			t.Errorf("%v: sent %d by gnet, MGCP out %d", c.local, c.sent, before)
+		}
+	}
+	if n := s.h.Stats().Reasons[ReasonSendFailed.String()]; n != 0 {
+		t.Errorf("%d sends failed", n)
 	}
 }

@@ -69,7 +69,7 @@ func FuzzStepMGCP(f *testing.F) {
 
 // checkMGCPOut fails when a message the proxy sends carries what must not
 // leave it: the proxy's copy of a key to a gateway; an offer, a verify
-// echo or another proxy's name in a command to the call agent.
+// echo or another proxy's name in an RSIP or NTFY to the call agent.
 func checkMGCPOut(t *testing.T, m *mgcp.Message, dst netip.AddrPort, res []byte) {
 	for i := range m.NumParams() {
 		p := m.Param(i)
@@ -77,7 +77,9 @@ func checkMGCPOut(t *testing.T, m *mgcp.Message, dst netip.AddrPort, res []byte)
 		case dst != testCA && equalFold(p.Name, nameKeyDist) &&
 			bytes.Contains(p.Value, []byte("proxy=")):
 			t.Fatalf("a proxy copy reached a gateway: %q", res)
-		case dst != testCA || !m.IsCommand():
+		case dst != testCA || m.Verb() != mgcp.VerbRSIP && m.Verb() != mgcp.VerbNTFY:
+			// The profile's values ride in RSIP and NTFY (§12.1); in other
+			// commands they mean nothing and pass like any extension.
 		case equalFold(p.Name, nameOffer), equalFold(p.Name, nameVerify):
 			t.Fatalf("%s reached the call agent: %q", p.Name, res)
 		case equalFold(p.Name, nameProxy) && !bytes.HasPrefix(p.Value, []byte("sp1;wrap=")):
