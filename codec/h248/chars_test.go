@@ -105,3 +105,53 @@ func TestScalarEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestIPv4End checks the one-pass IPv4 mId scan against isIPv4.
+func TestIPv4End(t *testing.T) {
+	for _, h := range []string{"192.0.2.1", "0.0.0.0", "255.255.255.255", "256.0.0.1",
+		"1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.1000", "1..2.3", ".1.2.3", "1.2.3.", "",
+		"2001:db8::1", "::1", "1.2.3.4a", "1234.1.1.1", "9.9.9.9"} {
+		b := []byte("[" + h + "]:2944")
+		got := ipv4End(b, 1)
+		want := -1
+		if isIPv4([]byte(h)) {
+			want = len(h) + 1
+		}
+		if got != want {
+			t.Errorf("ipv4End(%q) = %d, want %d", b, got, want)
+		}
+	}
+	if ipv4End([]byte("[1.2.3.4"), 1) != -1 {
+		t.Error("ipv4End without ']'")
+	}
+}
+
+// TestIsMegaco checks the word comparison of the version token.
+func TestIsMegaco(t *testing.T) {
+	for in, want := range map[string]bool{"MEGACO/1": true, "megaco": true, "MeGaCo/": true,
+		"MEGAC": false, "MEGAC0/1": false, "MEG@CO/1": false, "-EGACO": false, "MEGACP": false} {
+		if isMegaco([]byte(in), 0) != want {
+			t.Errorf("isMegaco(%q) != %v", in, want)
+		}
+	}
+	if !isMegaco([]byte(" MEGACO"), 1) || isMegaco([]byte("MEGACO"), 1) || isMegaco(nil, 0) {
+		t.Error("isMegaco at an offset")
+	}
+}
+
+// TestScanPort checks the one-pass port against its limits.
+func TestScanPort(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		end  int
+		port uint16
+		err  error
+	}{{"2944", 4, 2944, nil}, {"65535]", 5, 65535, nil}, {"0", 1, 0, nil},
+		{"65536", 5, 0, ErrNumberTooLarge}, {"123456", 6, 0, ErrNumberTooLarge},
+		{"", 0, 0, ErrBadMID}, {"x", 0, 0, ErrBadMID}} {
+		end, port, err := scanPort([]byte(c.in), 0)
+		if end != c.end || err != c.err || err == nil && port != c.port {
+			t.Errorf("scanPort(%q) = %d, %d, %v", c.in, end, port, err)
+		}
+	}
+}
