@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -76,4 +78,53 @@ func BenchmarkTCPMessage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkTCPLoopback measures messages through a running server on
+// loopback, gnet included: OPTIONS written by a terminal over TCP, read by
+// the softswitch over UDP (request), and the softswitch's 200 sent over
+// UDP and read by the terminal from its connection (response). batch
+// messages go out before the first is read back. Allocations count the
+// whole process, so gnet's own per-message costs show here.
+func BenchmarkTCPLoopback(b *testing.B) {
+	for _, batch := range []int{1, 32} {
+		b.Run("request/batch="+strconv.Itoa(batch), func(b *testing.B) {
+			wd := startTCPWorld(b, nil)
+			term := wd.dial(b)
+			msg := []byte(options(term.port(), "bench"))
+			stream := bytes.Repeat(msg, batch)
+			buf := make([]byte, 70000)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(msg)))
+			for i := 0; b.Loop(); i++ {
+				if i%batch == 0 {
+					if _, err := term.c.Write(stream); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, _, err := wd.softswitch.ReadFromUDPAddrPort(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("response", func(b *testing.B) {
+		wd := startTCPWorld(b, nil)
+		term := wd.dial(b)
+		term.write(b, options(term.port(), "bench"))
+		resp := []byte(answer(wd.recv(b), "200 OK", ""))
+		// What the terminal gets is resp without the proxy's Via line.
+		own := bytes.Index(resp, []byte("Via: SIP/2.0/UDP"))
+		buf := make([]byte, len(resp)-(bytes.IndexByte(resp[own:], '\n')+1))
+		b.ReportAllocs()
+		b.SetBytes(int64(len(resp)))
+		for b.Loop() {
+			if _, err := wd.softswitch.WriteToUDPAddrPort(resp, wd.proxyUDP.AddrPort()); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadFull(term.c, buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
