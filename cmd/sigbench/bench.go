@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -109,19 +108,11 @@ func mixNames(o *options) []string {
 	return out
 }
 
-// errNoMGCPInProcess: the in-process system has no proxy MGCP side to drive.
-var errNoMGCPInProcess = errors.New("sigbench: -protocol mgcp needs -proxy for now")
-
 // openSystem connects to the running system named by -proxy, or starts one
 // in-process with -terminals freshly provisioned subscribers per protocol.
 func openSystem(ctx context.Context, o *options) (*system, error) {
 	if o.proxy != "" {
 		return externalSystem(o)
-	}
-	if slices.Contains(o.protocols(), protoMGCP) {
-		// Limitation: the in-process system does not start the proxy's MGCP side
-		// yet; run MGCP against a running proxy with -proxy and -kc-file.
-		return nil, errNoMGCPInProcess
 	}
 	ids := make([]string, o.terminals*len(o.protocols()))
 	for i := range ids {
@@ -136,6 +127,7 @@ func openSystem(ctx context.Context, o *options) (*system, error) {
 	sys := &system{
 		target: map[string]netip.AddrPort{
 			protoSIP: ls.Proxy.Handler().Addr(), protoH248: ls.H248ProxyAddr().AddrPort(),
+			protoMGCP: ls.MGCPProxyAddr().AddrPort(),
 		},
 		close: func() { _ = ls.Close() },
 	}

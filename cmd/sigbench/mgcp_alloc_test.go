@@ -9,11 +9,11 @@ import (
 	"github.com/sigproxy/sigproxy/tools/loopback"
 )
 
-// captureMGCP registers one ascon MGCP gateway at the call agent of the system
-// started in-process (direct mode: the CA MACs, as the proxy would).
+// captureMGCP registers one ascon MGCP gateway through the proxy started
+// in-process.
 func captureMGCP(tb testing.TB) *replay {
 	return captureGateway(tb, protoMGCP, func(ls *loopback.System) netip.AddrPort {
-		return ls.MGCPSoftswitchAddr().AddrPort()
+		return ls.MGCPProxyAddr().AddrPort()
 	})
 }
 

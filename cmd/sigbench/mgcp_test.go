@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -56,6 +57,31 @@ func TestMGCPDirect(t *testing.T) {
 		st.MGCPGatewayErrors != 0 {
 		t.Errorf("CA: %d keys, %d gateway errors; want %d and 0", st.MGCPKeysDistributed,
 			st.MGCPGatewayErrors, keyed)
+	}
+}
+
+// TestRunAllInProcess runs SIP terminals, H.248 gateways and MGCP gateways at once
+// through the proxy started in-process: three summaries, every registration with a
+// verified key and MAC.
+func TestRunAllInProcess(t *testing.T) {
+	jsonPath := filepath.Join(t.TempDir(), "all.json")
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"-protocol", "all", "-terminals", "6", "-count", "12",
+		"-concurrency", "3", "-mix", "hmac-sha256=1,ascon128a-v12=1", "-progress", "never",
+		"-duration", "30s", "-json", jsonPath}, testTimers...)
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	var out Outcome
+	readJSON(t, jsonPath, &out)
+	if len(out.Runs) != 3 || out.Runs[2].Protocol != protoMGCP {
+		t.Fatalf("runs %+v", out.Runs)
+	}
+	for _, s := range out.Runs {
+		if s.Succeeded != 12 || s.Failed != 0 || s.KeysVerified != 12 || s.Transactions != 24 ||
+			s.Stray != 0 {
+			t.Errorf("%s: %+v", s.Protocol, s)
+		}
 	}
 }
 

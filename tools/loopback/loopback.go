@@ -4,9 +4,10 @@
 // provisioned and exported through the same functions the commands use). The
 // demo, the system tests and the load generator start from here.
 //
-// Both protocols are always on: SIP (terminals to ProxyAddr, the registrar
-// behind it) and H.248 (media gateways to H248ProxyAddr, the softswitch's MGC
-// role behind it at H248SoftswitchAddr).
+// Every protocol is always on: SIP (terminals to ProxyAddr, the registrar
+// behind it), H.248 (media gateways to H248ProxyAddr, the softswitch's MGC
+// role behind it at H248SoftswitchAddr) and MGCP (gateways to MGCPProxyAddr, the
+// softswitch's call agent behind it at MGCPSoftswitchAddr).
 package loopback
 
 import (
@@ -198,9 +199,13 @@ func (s *System) startProxy(ctx context.Context, opt Options) error {
 		Softswitch:     s.Softswitch.Addr().AddrPort(),
 		H248Listen:     netip.MustParseAddrPort("127.0.0.1:0"),
 		H248Softswitch: s.Softswitch.H248Addr().AddrPort(),
-		Keyring:        ring,
-		EventLoops:     opt.EventLoops,
-		Logger:         opt.Logger.Named("sigproxy"),
+		// MGCP: gateways send to one socket, the call agent to the other (§12).
+		MGCPGatewayListen:   netip.MustParseAddrPort("127.0.0.1:0"),
+		MGCPCallAgentListen: netip.MustParseAddrPort("127.0.0.1:0"),
+		MGCPCallAgent:       s.Softswitch.MGCPAddr().AddrPort(),
+		Keyring:             ring,
+		EventLoops:          opt.EventLoops,
+		Logger:              opt.Logger.Named("sigproxy"),
 	})
 	if err != nil {
 		return err
@@ -257,6 +262,18 @@ func (s *System) H248ProxyAddr() *net.UDPAddr {
 
 // H248SoftswitchAddr is the softswitch's MGC, where a gateway in direct mode sends.
 func (s *System) H248SoftswitchAddr() *net.UDPAddr { return s.Softswitch.H248Addr() }
+
+// MGCPProxyAddr is where MGCP gateways send to reach the proxy (its call-agent
+// port).
+func (s *System) MGCPProxyAddr() *net.UDPAddr {
+	return net.UDPAddrFromAddrPort(s.Proxy.MGCPGatewayAddr())
+}
+
+// MGCPProxyCallAgentSide is the proxy's socket facing the call agent: where the
+// CA's commands for gateways go, and where the proxy's commands come from.
+func (s *System) MGCPProxyCallAgentSide() *net.UDPAddr {
+	return net.UDPAddrFromAddrPort(s.Proxy.MGCPCallAgentAddr())
+}
 
 // MGCPSoftswitchAddr is the softswitch's call agent, where an MGCP gateway in direct
 // mode sends.
