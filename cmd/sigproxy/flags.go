@@ -50,6 +50,11 @@ func defineFileFlags(fs *flag.FlagSet, d *config.File) {
 	str("softswitch", d.Softswitch, "softswitch SIP UDP address")
 	str("h248-listen", d.H248Listen, "UDP address for H.248 media gateways (empty: H.248 off)")
 	str("h248-softswitch", d.H248Softswitch, "H.248 media gateway controller UDP address")
+	str("mgcp-listen-gateways", d.MGCPListenGateways,
+		"UDP address MGCP gateways send to, as to their call agent (empty: MGCP off)")
+	str("mgcp-listen-callagent", d.MGCPListenCallAgent,
+		"UDP address the MGCP call agent sends gateway commands to")
+	str("mgcp-callagent", d.MGCPCallAgent, "MGCP call agent UDP address")
 	str("mechanisms", strings.Join(d.Mechanisms, ","), "supported mechanisms, in advertised order")
 	str("keys", d.Keys.ProxyKeyFile, "sealed proxy key file (authcenter export-proxy-key)")
 	str("master-key", d.Keys.MasterKeyFile, "master key file that seals the key file")
@@ -59,6 +64,7 @@ func defineFileFlags(fs *flag.FlagSet, d *config.File) {
 	num("session-capacity", d.Limits.SessionCapacity,
 		"live session keys (registered terminals); preallocated, about 330 bytes each")
 	num("h248-txn-capacity", d.Limits.H248TxnCapacity, "open H.248 gateway transactions")
+	num("mgcp-txn-capacity", d.Limits.MGCPTxnCapacity, "open MGCP gateway transactions")
 	str("pending-ttl", d.Limits.PendingTTL, "how long an unfinished registration is kept")
 	num("socket-buffer", d.Limits.SocketBuffer,
 		"UDP socket buffer in bytes (capped by net.core.rmem_max)")

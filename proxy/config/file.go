@@ -22,17 +22,22 @@ const MaxFileSize = 1 << 20
 // durations are kept as the text the operator wrote, so that errors can quote
 // it; [File.Settings] turns them into typed, validated values.
 type File struct {
-	ProxyID        string   `toml:"proxy_id"`
-	Listen         string   `toml:"listen"`
-	Advertise      string   `toml:"advertise"`
-	Softswitch     string   `toml:"softswitch"`
-	H248Listen     string   `toml:"h248_listen"`
-	H248Softswitch string   `toml:"h248_softswitch"`
-	Mechanisms     []string `toml:"mechanisms"`
-	Keys           Keys     `toml:"keys"`
-	Limits         Limits   `toml:"limits"`
-	Log            Log      `toml:"log"`
-	Admin          Admin    `toml:"admin"`
+	ProxyID        string `toml:"proxy_id"`
+	Listen         string `toml:"listen"`
+	Advertise      string `toml:"advertise"`
+	Softswitch     string `toml:"softswitch"`
+	H248Listen     string `toml:"h248_listen"`
+	H248Softswitch string `toml:"h248_softswitch"`
+	// MGCP's sockets: where gateways send, where the call agent sends, and
+	// the call agent's address (PROTOCOL.md §12).
+	MGCPListenGateways  string   `toml:"mgcp_listen_gateways"`
+	MGCPListenCallAgent string   `toml:"mgcp_listen_callagent"`
+	MGCPCallAgent       string   `toml:"mgcp_callagent"`
+	Mechanisms          []string `toml:"mechanisms"`
+	Keys                Keys     `toml:"keys"`
+	Limits              Limits   `toml:"limits"`
+	Log                 Log      `toml:"log"`
+	Admin               Admin    `toml:"admin"`
 
 	// from names the flag that last set a key, so errors point at the flag.
 	from map[string]string
@@ -52,6 +57,7 @@ type Limits struct {
 	PendingPerSource int    `toml:"pending_per_source"`
 	SessionCapacity  int    `toml:"session_capacity"`
 	H248TxnCapacity  int    `toml:"h248_txn_capacity"`
+	MGCPTxnCapacity  int    `toml:"mgcp_txn_capacity"`
 	PendingTTL       string `toml:"pending_ttl"`
 	SocketBuffer     int    `toml:"socket_buffer"`
 	EventLoops       int    `toml:"event_loops"`
@@ -80,13 +86,19 @@ func Default() *File {
 		Softswitch:     "127.0.0.1:5070",
 		H248Listen:     "127.0.0.1:2944",
 		H248Softswitch: "127.0.0.1:2945",
-		Mechanisms:     []string{"hmac-sha256", "ascon128a-v12"},
-		Keys:           Keys{ProxyKeyFile: "sp1.keys", MasterKeyFile: "proxy-master.key"},
+		// Gateways send to the call agent's customary 2727, held by the
+		// proxy; the call agent sends to the gateways' customary 2427.
+		MGCPListenGateways:  "127.0.0.1:2727",
+		MGCPListenCallAgent: "127.0.0.1:2427",
+		MGCPCallAgent:       "127.0.0.1:2728",
+		Mechanisms:          []string{"hmac-sha256", "ascon128a-v12"},
+		Keys:                Keys{ProxyKeyFile: "sp1.keys", MasterKeyFile: "proxy-master.key"},
 		Limits: Limits{
 			PendingCapacity:  proxy.DefaultPendingCapacity,
 			PendingPerSource: proxy.DefaultPendingPerSource,
 			SessionCapacity:  proxy.DefaultSessionCapacity,
 			H248TxnCapacity:  proxy.DefaultH248TxnCapacity,
+			MGCPTxnCapacity:  proxy.DefaultMGCPTxnCapacity,
 			PendingTTL:       proxy.DefaultPendingTTL.String(),
 			SocketBuffer:     proxy.DefaultSocketBuffer,
 			EventLoops:       1,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,7 @@ func (f *File) Settings() (Settings, error) {
 			"reachable address)", quote(f.Advertise))
 	}
 	c.h248(p, f)
+	c.mgcp(p, f)
 	p.Mechanisms = c.mechanisms("mechanisms", f.Mechanisms)
 	s.ProxyKeyFile = c.path("keys.proxy_key_file", f.Keys.ProxyKeyFile)
 	s.MasterKeyFile = c.path("keys.master_key_file", f.Keys.MasterKeyFile)
@@ -151,6 +153,39 @@ func (c *checker) h248(p *proxy.Config, f *File) {
 	}
 	if p.H248Listen.IsValid() && p.H248Listen == p.Listen && p.Listen.Port() != 0 {
 		c.bad("h248_listen", "an address other than listen's", quote(f.H248Listen))
+	}
+}
+
+// mgcp checks the MGCP addresses: an empty mgcp_listen_gateways turns MGCP
+// off and leaves the other two unused; otherwise both are needed, and each
+// socket needs an address no other socket has.
+func (c *checker) mgcp(p *proxy.Config, f *File) {
+	p.MGCPGatewayListen = c.addr("mgcp_listen_gateways", f.MGCPListenGateways,
+		optional|listenAddr)
+	ca := c.addr("mgcp_listen_callagent", f.MGCPListenCallAgent, optional|listenAddr)
+	agent := c.addr("mgcp_callagent", f.MGCPCallAgent, optional|peerAddr)
+	if f.MGCPListenGateways == "" {
+		return // form only
+	}
+	p.MGCPCallAgentListen, p.MGCPCallAgent = ca, agent
+	for _, k := range [...][2]string{{"mgcp_listen_callagent", f.MGCPListenCallAgent},
+		{"mgcp_callagent", f.MGCPCallAgent}} {
+		if k[1] == "" {
+			c.bad(k[0], "set when mgcp_listen_gateways is set (empty mgcp_listen_gateways: "+
+				"MGCP off)", quote(k[1]))
+		}
+	}
+	taken := []netip.AddrPort{p.Listen, p.H248Listen}
+	for _, k := range []struct {
+		key string
+		a   netip.AddrPort
+		v   string
+	}{{"mgcp_listen_gateways", p.MGCPGatewayListen, f.MGCPListenGateways},
+		{"mgcp_listen_callagent", ca, f.MGCPListenCallAgent}} {
+		if k.a.IsValid() && k.a.Port() != 0 && slices.Contains(taken, k.a) {
+			c.bad(k.key, "an address no other socket of the proxy has", quote(k.v))
+		}
+		taken = append(taken, k.a)
 	}
 }
 
@@ -282,6 +317,8 @@ func (c *checker) limits(p *proxy.Config, l Limits) {
 	// Each gateway address may hold an eighth of the transaction table, so
 	// fewer than eight would leave every gateway none.
 	p.H248TxnCapacity = c.intIn("limits.h248_txn_capacity", l.H248TxnCapacity, 8,
+		maxCapacity)
+	p.MGCPTxnCapacity = c.intIn("limits.mgcp_txn_capacity", l.MGCPTxnCapacity, 8,
 		maxCapacity)
 	p.PendingTTL = c.duration("limits.pending_ttl", l.PendingTTL, minPendingTTL, maxPendingTTL,
 		false)
