@@ -130,21 +130,21 @@ func skipClass(b []byte, i int, m uint16) int {
 	return int(u)
 }
 
-// Stop tables for skipRun: 1 for a byte outside the class, 0 inside.
+// Stop tables for skipRun: 1 for a byte outside the class, 0 inside. Arrays
+// at static addresses, so passing one costs no load.
 var (
 	stopName   = makeStop(cName)
 	stopSafe   = makeStop(cSafe)
 	stopQuoted = makeStop(cQuoted)
 	// stopSafeParen ends a SafeChar run at ')' too, in a parenthesised body.
-	stopSafeParen = func() *[256]uint8 {
+	stopSafeParen = func() [256]uint8 {
 		t := makeStop(cSafe)
 		t[')'] = 1
 		return t
 	}()
 )
 
-func makeStop(m uint16) *[256]uint8 {
-	t := new([256]uint8)
+func makeStop(m uint16) (t [256]uint8) {
 	for c := range t {
 		if class[c]&m == 0 {
 			t[c] = 1

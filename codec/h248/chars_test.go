@@ -69,7 +69,7 @@ func TestSkipRun(t *testing.T) {
 		stop *[256]uint8
 		m    uint16
 		in   byte // a byte of the class, to build runs
-	}{{stopName, cName, 'a'}, {stopSafe, cSafe, '9'}, {stopQuoted, cQuoted, ' '}}
+	}{{&stopName, cName, 'a'}, {&stopSafe, cSafe, '9'}, {&stopQuoted, cQuoted, ' '}}
 	for _, tb := range tables {
 		for n := 0; n <= 20; n++ {
 			for c := range 256 {

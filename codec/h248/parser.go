@@ -122,7 +122,7 @@ func (p *parser) item(i, parent, d int, closer byte) (int, error) {
 	if p.nodes[parent].kind == KindContext {
 		i = commandPrefix(b, nd, i)
 	}
-	j := skipRun(b, i, stopName)
+	j := skipRun(b, i, &stopName)
 	if j == i || j-i > MaxNameLength {
 		return 0, p.badWord(i, j, d)
 	}
@@ -138,7 +138,7 @@ func (p *parser) item(i, parent, d int, closer byte) (int, error) {
 	nd.tok = tok
 	if k < len(b) && b[k] == '=' && tok != TokServiceChangeAddress && tok != TokMgcIDToTry {
 		v := skipLWSP(b, k+1)
-		if e := scalarEnd(b, v, closer); e != v {
+		if e := skipRun(b, v, scalarStop(closer)); e != v {
 			nd.op, nd.form = '=', ValueScalar
 			nd.val0, nd.val1 = uint16(v), uint16(e)
 			return p.rest(idx, e, skipLWSP(b, e), d)
@@ -159,7 +159,7 @@ func (p *parser) timestamp(nd *node, i, j, k, d int) (int, int, int, error) {
 	nd.flags |= fTimestamp
 	nd.val0, nd.val1 = uint16(i), uint16(j)
 	i = skipLWSP(b, k+1)
-	if j = skipRun(b, i, stopName); j == i || j-i > MaxNameLength {
+	if j = skipRun(b, i, &stopName); j == i || j-i > MaxNameLength {
 		return 0, 0, 0, p.badWord(i, j, d)
 	}
 	return i, j, skipLWSP(b, j), nil
@@ -167,7 +167,8 @@ func (p *parser) timestamp(nd *node, i, j, k, d int) (int, int, int, error) {
 
 // rest classifies the item whose name and value end at end, with the next
 // non-LWSP byte at k, checks it, and parses its body if one opens at k. It
-// returns the first non-LWSP byte after the item.
+// returns the first non-LWSP byte after the item. nd stays valid across
+// the body's items: the table is never reallocated.
 func (p *parser) rest(idx, end, k, d int) (int, error) {
 	b := p.buf
 	nd := &p.nodes[idx]
@@ -194,12 +195,11 @@ func (p *parser) rest(idx, end, k, d int) (int, error) {
 	}
 	if open != 0 {
 		var err error
-		if end, err = p.itemBody(idx, k, d); err != nil {
+		if end, err = p.itemBody(nd, idx, k, d); err != nil {
 			return 0, err
 		}
 		k = skipLWSP(b, end)
 	}
-	nd = &p.nodes[idx]
 	nd.raw1 = uint16(end)
 	nd.end = uint16(p.n)
 	if nd.kind <= KindContext || nd.kind == KindError {
@@ -323,10 +323,16 @@ func (p *parser) value(nd *node, i, d int, closer byte) (int, error) {
 // scalarEnd returns the end of the 1*SafeChar run at i; a ')' ends it when
 // closer is ')'.
 func scalarEnd(b []byte, i int, closer byte) int {
+	return skipRun(b, i, scalarStop(closer))
+}
+
+// scalarStop returns the stop table of an unquoted value in a body closed
+// by closer: in a parenthesised body a ')' ends the value.
+func scalarStop(closer byte) *[256]uint8 {
 	if closer == ')' {
-		return skipRun(b, i, stopSafeParen)
+		return &stopSafeParen
 	}
-	return skipRun(b, i, stopSafe)
+	return &stopSafe
 }
 
 // quoted returns the end (after the closing DQUOTE) of the quotedString
@@ -334,7 +340,7 @@ func scalarEnd(b []byte, i int, closer byte) int {
 // DQUOTE is ErrUnterminatedString: quotedString holds no EOL.
 func (p *parser) quoted(i, d int) (int, error) {
 	b := p.buf
-	j := skipRun(b, i+1, stopQuoted)
+	j := skipRun(b, i+1, &stopQuoted)
 	switch {
 	case j < len(b) && b[j] == '"':
 		return j + 1, nil
@@ -387,7 +393,7 @@ func (p *parser) listElement(j, d int) (int, error) {
 	if b[j] == '"' {
 		return p.quoted(j, d+1)
 	}
-	k := skipRun(b, j, stopSafe)
+	k := skipRun(b, j, &stopSafe)
 	if k == j {
 		return 0, p.fail(j, ErrBadValue)
 	}
@@ -406,11 +412,11 @@ func (p *parser) digitMapValue(nd *node, i, d int) (int, error) {
 	return j + 1, nil
 }
 
-// itemBody parses the body that opens at k and returns its end: the items
-// in braces (or parentheses), or the raw text of Local, Remote and DigitMap.
-func (p *parser) itemBody(idx, k, d int) (int, error) {
+// itemBody parses the body of nd (node idx) that opens at k and returns
+// its end: the items in braces (or parentheses), or the raw text of Local,
+// Remote and DigitMap.
+func (p *parser) itemBody(nd *node, idx, k, d int) (int, error) {
 	b := p.buf
-	nd := &p.nodes[idx]
 	nd.flags |= fBody
 	nd.body0 = uint16(k + 1)
 	if b[k] == '{' && (nd.tok == TokLocal || nd.tok == TokRemote || nd.tok == TokDigitMap) {
@@ -425,7 +431,7 @@ func (p *parser) itemBody(idx, k, d int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	p.nodes[idx].body1 = uint16(end - 1)
+	nd.body1 = uint16(end - 1)
 	return end, nil
 }
 
