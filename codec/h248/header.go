@@ -284,10 +284,11 @@ func optPort(b []byte, i int) (int, uint16, error) {
 func scanPort(b []byte, i int) (int, uint16, error) {
 	// The common port, 1 to 5 digits up to 65535, in one pass.
 	v, u := 0, uint(i)
-	for ; u < uint(len(b)) && b[u]-'0' <= 9 && u-uint(i) < uint16Digits; u++ {
+	for u < uint(len(b)) && b[u]-'0' <= 9 {
 		v = v*10 + int(b[u]-'0')
+		u++
 	}
-	if u > uint(i) && v <= maxUint16 && (u == uint(len(b)) || b[u]-'0' > 9) {
+	if n := u - uint(i); n-1 < uint16Digits && v <= maxUint16 {
 		return int(u), uint16(v), nil
 	}
 	j := skipClass(b, i, cDigit)
