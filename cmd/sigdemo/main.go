@@ -1,8 +1,9 @@
 // Command sigdemo runs the whole sigproxy system on loopback with embedded
 // defaults: it starts the authentication center (with a sealed store in a
-// temporary directory), the softswitch (SIP registrar and H.248 MGC) and the
-// proxy, provisions subscribers, registers a mix of SIP terminals and H.248
-// media gateways through the proxy and one of each directly at the softswitch,
+// temporary directory), the softswitch (SIP registrar, H.248 MGC and MGCP call
+// agent) and the proxy, provisions subscribers, registers a mix of SIP terminals,
+// H.248 media gateways and MGCP gateways through the proxy and one of each
+// directly at the softswitch,
 // prints what each terminal saw, and exits non-zero when any outcome differs
 // from what the design promises.
 package main
@@ -30,7 +31,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sigdemo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	perMix := fs.Int("per-mix", 7,
-		"terminals per mechanism mix through the proxy (8 SIP mixes, 2 H.248 mixes)")
+		"terminals per mechanism mix through the proxy (8 SIP, 2 H.248 and 3 MGCP mixes)")
 	concurrency := fs.Int("concurrency", 16, "registrations run at once")
 	dir := fs.String("dir", "", "data directory (default: a temporary one, removed at exit)")
 	verbose := fs.Bool("v", false, "print every step of every terminal and the components' logs")
@@ -60,9 +61,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer sys.Close()
-	fmt.Fprintf(stdout, "sigdemo: authcenter http://%s, softswitch %s (MGC %s), "+
-		"sigproxy %s (H.248 %s) (data in %s)\n\n", sys.AC.Addr(), sys.SoftswitchAddr(),
-		sys.H248SoftswitchAddr(), sys.ProxyAddr(), sys.H248ProxyAddr(), sys.Dir)
+	fmt.Fprintf(stdout, "sigdemo: authcenter http://%s, softswitch %s (MGC %s, CA %s), "+
+		"sigproxy %s (H.248 %s, MGCP %s) (data in %s)\n\n", sys.AC.Addr(),
+		sys.SoftswitchAddr(), sys.H248SoftswitchAddr(), sys.MGCPSoftswitchAddr(),
+		sys.ProxyAddr(), sys.H248ProxyAddr(), sys.MGCPProxyAddr(), sys.Dir)
 
 	start := time.Now()
 	reports := terminal.RunMany(ctx, plan.configs(sys), *concurrency)

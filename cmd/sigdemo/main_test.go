@@ -6,17 +6,19 @@ import (
 	"testing"
 )
 
-// TestDemoPasses runs the demo with one terminal per mix: every SIP terminal and
-// H.248 gateway must end as its mix promises, and the table must show both
-// protocols and both paths.
+// TestDemoPasses runs the demo with one terminal per mix: every SIP terminal, H.248
+// gateway and MGCP gateway must end as its mix promises, and the table must show
+// the three protocols and both paths.
 func TestDemoPasses(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"-per-mix", "1"}, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 	text := out.String()
-	for _, want := range []string{"PROTO", " sip ", " h248 ", "gw direct mode", "gw wrong Kc",
-		"PASS: all 18 terminals ended as expected", "MGC: 4 gateways registered (3 with keys)"} {
+	for _, want := range []string{"PROTO", " sip ", " h248 ", " mgcp ", "gw direct mode",
+		"gw wrong Kc", "mgcp direct mode", "mgcp wrong Kc",
+		"PASS: all 25 terminals ended as expected", "MGC: 4 gateways registered (3 with keys)",
+		"CA: 5 gateways registered (4 with keys), 1 refused with 510"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

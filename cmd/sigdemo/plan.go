@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 
 	"github.com/sigproxy/sigproxy/keystore/skd"
 	"github.com/sigproxy/sigproxy/tools/loopback"
@@ -11,7 +12,7 @@ import (
 // mix is one kind of terminal in the demo and what must happen to it.
 type mix struct {
 	name    string // short label in the table
-	h248    bool   // an H.248 media gateway, not a SIP terminal
+	proto   string // terminal.ProtocolH248 or ProtocolMGCP for a gateway, "" for SIP
 	offer   string // Security-Client entries, "" for a plain registration
 	digest  string // digest algorithm the terminal prefers ("" = SHA-256 first)
 	direct  bool   // register at the softswitch, not through the proxy
@@ -35,12 +36,19 @@ var secured = []mix{
 	{name: "MD5 digest", offer: "hmac-sha256;q=0.7", digest: skd.DigestMD5, wantMech: "hmac-sha256"},
 }
 
-// gateways are the H.248 media gateways through the proxy that must end with a
-// verified authentication header (docs/PROTOCOL.md §11).
+// gateways are the H.248 media gateways and MGCP gateways through the proxy that
+// must end with a verified authentication header (docs/PROTOCOL.md §11) or MAC
+// (§12).
 var gateways = []mix{
-	{name: "gw hmac first", h248: true, offer: "hmac-sha256;q=0.9, ascon128a-v12;q=0.5",
+	{name: "gw hmac first", proto: terminal.ProtocolH248, offer: "hmac-sha256;q=0.9, ascon128a-v12;q=0.5",
 		wantMech: "hmac-sha256"},
-	{name: "gw ascon first", h248: true, offer: "hmac-sha256;q=0.2, ascon128a-v12;q=0.7",
+	{name: "gw ascon first", proto: terminal.ProtocolH248, offer: "hmac-sha256;q=0.2, ascon128a-v12;q=0.7",
+		wantMech: "ascon128a-v12"},
+	{name: "mgcp hmac first", proto: terminal.ProtocolMGCP,
+		offer: "hmac-sha256;q=0.9, ascon128a-v12;q=0.5", wantMech: "hmac-sha256"},
+	{name: "mgcp ascon first", proto: terminal.ProtocolMGCP,
+		offer: "hmac-sha256;q=0.2, ascon128a-v12;q=0.7", wantMech: "ascon128a-v12"},
+	{name: "mgcp ascon only", proto: terminal.ProtocolMGCP, offer: "ascon128a-v12",
 		wantMech: "ascon128a-v12"},
 }
 
@@ -52,14 +60,23 @@ var specials = []mix{
 		wantOutcome: terminal.OutcomeForbidden, wantMech: "hmac-sha256"},
 	{name: "direct mode", offer: "ascon128a-v12;q=0.9, hmac-sha256;q=0.5", direct: true,
 		wantOutcome: terminal.OutcomeRegistered, wantMech: "ascon128a-v12", wantSecured: true},
-	{name: "gw nothing supported", h248: true, offer: "ipsec-3gpp;q=0.9",
+	{name: "gw nothing supported", proto: terminal.ProtocolH248, offer: "ipsec-3gpp;q=0.9",
 		wantOutcome: terminal.OutcomeRefused},
-	{name: "gw plain (no offer)", h248: true, wantOutcome: terminal.OutcomeRegistered},
-	{name: "gw wrong Kc", h248: true, offer: "hmac-sha256;q=0.5", wrongKc: true,
+	{name: "gw plain (no offer)", proto: terminal.ProtocolH248, wantOutcome: terminal.OutcomeRegistered},
+	{name: "gw wrong Kc", proto: terminal.ProtocolH248, offer: "hmac-sha256;q=0.5", wrongKc: true,
 		wantOutcome: terminal.OutcomeForbidden, wantMech: "hmac-sha256"},
-	{name: "gw direct mode", h248: true, offer: "ascon128a-v12;q=0.9, hmac-sha256;q=0.5",
+	{name: "gw direct mode", proto: terminal.ProtocolH248, offer: "ascon128a-v12;q=0.9, hmac-sha256;q=0.5",
 		direct: true, wantOutcome: terminal.OutcomeRegistered, wantMech: "ascon128a-v12",
 		wantSecured: true},
+	{name: "mgcp nothing supported", proto: terminal.ProtocolMGCP, offer: "ipsec-3gpp;q=0.9",
+		wantOutcome: terminal.OutcomeRefused},
+	{name: "mgcp plain (no offer)", proto: terminal.ProtocolMGCP,
+		wantOutcome: terminal.OutcomeRegistered},
+	{name: "mgcp wrong Kc", proto: terminal.ProtocolMGCP, offer: "hmac-sha256;q=0.5",
+		wrongKc: true, wantOutcome: terminal.OutcomeForbidden, wantMech: "hmac-sha256"},
+	{name: "mgcp direct mode", proto: terminal.ProtocolMGCP,
+		offer: "hmac-sha256;q=0.9, ascon128a-v12;q=0.5", direct: true,
+		wantOutcome: terminal.OutcomeRegistered, wantMech: "hmac-sha256", wantSecured: true},
 }
 
 // entry is one terminal of the plan.
@@ -74,14 +91,15 @@ type plan []entry
 // the specials.
 func buildPlan(perMix int) plan {
 	var p plan
-	for i, m := range append(append([]mix(nil), secured...), gateways...) {
+	mixes := map[string]int{} // mixes per identity prefix so far
+	for _, m := range append(append([]mix(nil), secured...), gateways...) {
 		m.wantOutcome, m.wantSecured = terminal.OutcomeRegistered, true
-		prefix := "user"
-		if m.h248 {
-			prefix, i = "mg", i-len(secured)
-		}
+		prefix := map[string]string{"": "user", terminal.ProtocolH248: "mg",
+			terminal.ProtocolMGCP: "gw"}[m.proto]
+		mixes[prefix]++
 		for j := 0; j < perMix; j++ {
-			p = append(p, entry{identity: fmt.Sprintf("%s%02d%02d", prefix, i+1, j+1), mix: m})
+			p = append(p, entry{identity: fmt.Sprintf("%s%02d%02d", prefix, mixes[prefix],
+				j+1), mix: m})
 		}
 	}
 	for i, m := range specials {
@@ -110,30 +128,40 @@ func (p plan) configs(sys *loopback.System) []terminal.Config {
 			Protocol: e.mix.protocol(),
 			Identity: e.identity,
 			Kc:       kc,
-			Proxy:    sys.ProxyAddr(),
+			Proxy:    e.mix.target(sys),
 			Offer:    terminal.SplitOffer(e.mix.offer),
 		}
 		if e.mix.digest != "" {
 			cfgs[i].DigestAlg = []string{e.mix.digest}
 		}
-		switch {
-		case e.mix.h248 && e.mix.direct:
-			cfgs[i].Proxy = sys.H248SoftswitchAddr()
-		case e.mix.h248:
-			cfgs[i].Proxy = sys.H248ProxyAddr()
-		case e.mix.direct:
-			cfgs[i].Proxy = sys.SoftswitchAddr()
-		}
 	}
 	return cfgs
 }
 
+// target is where the mix's terminals send: the proxy's socket for their
+// protocol, or the softswitch's in direct mode.
+func (m mix) target(sys *loopback.System) *net.UDPAddr {
+	switch {
+	case m.proto == terminal.ProtocolH248 && m.direct:
+		return sys.H248SoftswitchAddr()
+	case m.proto == terminal.ProtocolH248:
+		return sys.H248ProxyAddr()
+	case m.proto == terminal.ProtocolMGCP && m.direct:
+		return sys.MGCPSoftswitchAddr()
+	case m.proto == terminal.ProtocolMGCP:
+		return sys.MGCPProxyAddr()
+	case m.direct:
+		return sys.SoftswitchAddr()
+	}
+	return sys.ProxyAddr()
+}
+
 // protocol names the mix's protocol as the terminal package does.
 func (m mix) protocol() string {
-	if m.h248 {
-		return terminal.ProtocolH248
+	if m.proto == "" {
+		return terminal.ProtocolSIP
 	}
-	return terminal.ProtocolSIP
+	return m.proto
 }
 
 // check compares a report with what the mix promises; "" when it matches.

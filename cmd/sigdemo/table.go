@@ -64,8 +64,10 @@ func printSummary(w io.Writer, sys *loopback.System, reports []terminal.Report, 
 	}
 	ss := sys.Softswitch.Stats()
 	fmt.Fprintf(w, "softswitch: %d SIP registered (%d with keys); MGC: %d gateways registered "+
-		"(%d with keys), %d refused with Error 402\n", ss.Registered, ss.KeysDistributed,
-		ss.H248Registered, ss.H248KeysDistributed, ss.H248Refused)
+		"(%d with keys), %d refused with Error 402; CA: %d gateways registered (%d with keys), "+
+		"%d refused with 510\n", ss.Registered, ss.KeysDistributed, ss.H248Registered,
+		ss.H248KeysDistributed, ss.H248Refused, ss.MGCPRegistered, ss.MGCPKeysDistributed,
+		ss.MGCPRefused)
 	fmt.Fprintf(w, "authcenter: %d terminal authentication successes recorded\n",
 		acSuccesses(sys, outcomes[terminal.OutcomeRegistered]))
 }
