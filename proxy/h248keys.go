@@ -94,19 +94,9 @@ func (w *Worker) h248OpenAndSign(p *pending) Reason {
 	if r != ReasonNone {
 		return r
 	}
-	alg, ok := skd.ParseWrapAlg(v.wrap)
-	if !ok || alg != p.mech.Wrap() || !w.validBlob(v.term, alg) {
-		return ReasonH248KeyDistMalformed
-	}
-	sk, r := w.openProxyCopy(p, alg, v.kid, v.proxy)
-	switch r {
-	case ReasonNone:
-	case ReasonUnknownKID:
-		return ReasonH248UnknownKID
-	case ReasonUnwrap:
-		return ReasonH248Unwrap
-	default:
-		return ReasonH248KeyDistMalformed
+	sk, r := w.openGatewayCopy(p, v.wrap, v.term, v.kid, v.proxy, h248KeyReasons)
+	if r != ReasonNone {
+		return r
 	}
 	defer clear(w.sk[:])
 	if r := w.h248Sign(p, sk, &v); r != ReasonNone {
@@ -116,6 +106,34 @@ func (w *Worker) h248OpenAndSign(p *pending) Reason {
 		return r
 	}
 	return w.h248Store(p, sk)
+}
+
+// keyReasons are a gateway protocol's names for the ways opening the
+// proxy's copy of SK fails.
+type keyReasons struct{ malformed, unknownKID, unwrap Reason }
+
+var h248KeyReasons = keyReasons{ReasonH248KeyDistMalformed, ReasonH248UnknownKID,
+	ReasonH248Unwrap}
+
+// openGatewayCopy checks the wrap algorithm (the agreement's) and the
+// terminal's blob (its shape: it is relayed and MACed), then opens the
+// proxy's copy under Ksp[kid]. The key aliases w.sk; the caller clears it.
+func (w *Worker) openGatewayCopy(p *pending, wrap, term, kid, proxyB64 []byte,
+	rs keyReasons) ([]byte, Reason) {
+	alg, ok := skd.ParseWrapAlg(wrap)
+	if !ok || alg != p.mech.Wrap() || !w.validBlob(term, alg) {
+		return nil, rs.malformed
+	}
+	sk, r := w.openProxyCopy(p, alg, kid, proxyB64)
+	switch r {
+	case ReasonNone:
+		return sk, ReasonNone
+	case ReasonUnknownKID:
+		return nil, rs.unknownKID
+	case ReasonUnwrap:
+		return nil, rs.unwrap
+	}
+	return nil, rs.malformed
 }
 
 // h248Sign computes the MAC over the §5.5 input with the §11.5 fields and

@@ -12,6 +12,9 @@ import (
 
 var statusRQNT = []byte("RQNT")
 
+var mgcpKeyReasons = keyReasons{ReasonMGCPKeyDistMalformed, ReasonMGCPUnknownKID,
+	ReasonMGCPUnwrap}
+
 // mgcpAnswered runs what the call agent's final response to a gateway
 // command means for its registration: a refusal ends it, a 2xx to an RSIP
 // forced or graceful ends the session (§12.4). It returns the command's
@@ -152,19 +155,9 @@ func (w *Worker) mgcpOpenAndSign(p *pending) Reason {
 	if r != ReasonNone {
 		return r
 	}
-	alg, ok := skd.ParseWrapAlg(v.wrap)
-	if !ok || alg != p.mech.Wrap() || !w.validBlob(v.term, alg) {
-		return ReasonMGCPKeyDistMalformed
-	}
-	sk, r := w.openProxyCopy(p, alg, v.kid, v.proxy)
-	switch r {
-	case ReasonNone:
-	case ReasonUnknownKID:
-		return ReasonMGCPUnknownKID
-	case ReasonUnwrap:
-		return ReasonMGCPUnwrap
-	default:
-		return ReasonMGCPKeyDistMalformed
+	sk, r := w.openGatewayCopy(p, v.wrap, v.term, v.kid, v.proxy, mgcpKeyReasons)
+	if r != ReasonNone {
+		return r
 	}
 	defer clear(w.sk[:])
 	f := skd.RegFields{
