@@ -24,6 +24,9 @@ const (
 
 // mgcpSessionPrefix prefixes a gateway's identity in the session table, so
 // MGCP identities never meet SIP addresses of record or H.248 identities.
+//
+// Limitation: the session key lives h248SessionTTL (3600 s) unless the
+// gateway registers again; MGCP has no registration expiry to follow.
 const mgcpSessionPrefix = "mgcp:"
 
 // mgcpState is the MGCP side's state shared by every event loop.
@@ -221,7 +224,11 @@ func (w *Worker) mgcpAckID(src netip.AddrPort) {
 }
 
 // mgcpCommand runs the registration checks of one gateway command and gives
-// it its proxy id.
+// it its proxy id. The id is kept txnTTL (32 s) after its last use, which
+// covers the 30 s a gateway keeps retransmitting (RFC 3435 §3.5.3, T-HIST).
+//
+// Limitation: the per-source share counts by IP address, so gateways behind
+// one NAT address share it, as SIP terminals and H.248 gateways do.
 func (w *Worker) mgcpCommand(src netip.AddrPort) outcome {
 	mw := w.mw
 	st := w.h.mgcp

@@ -9,6 +9,10 @@ import (
 )
 
 // regKeyFor writes the pending-table key of a gateway's MGCP registration.
+//
+// Limitation: registrations are keyed by the gateway's address and port, so
+// one address runs one registration at a time: a second RSIP with an offer
+// from it (another identity) replaces the first.
 func (mw *mgcpWorker) regKeyFor(gw netip.AddrPort) []byte {
 	return appendGatewayKey(mw.regKey[:0], "mgcp\x00", gw)
 }
