@@ -33,10 +33,12 @@
 // (MaxTCPConns), and closed when idle (TCPIdleTimeout), when a buffer
 // passes MaxTCPBuffered, or when the stream cannot be framed.
 //
+// Requests relayed to a terminal over TCP carry a Via naming TCP and the
+// TCP port; the terminal's response comes back on the connection.
+//
 // Limitation: the proxy never opens a TCP connection; a response or a
 // request for a terminal whose connection is gone is dropped and counted
-// (tcp_no_connection), where RFC 3261 §18.2.2 would open a new one. The
-// requests it relays to a TCP terminal carry its UDP Via.
+// (tcp_no_connection), where RFC 3261 §18.2.2 would open a new one.
 //
 // H.248 runs over UDP and, with Config.H248TCPListen, over TCP in TPKT
 // framing (H.248.1 Annex D.2) on the same engine and under the same limits;

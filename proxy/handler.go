@@ -35,6 +35,8 @@ type Handler struct {
 
 	// tcp is the table of TCP connections; nil when TCP is disabled.
 	tcp *tcpTable
+	// tcpPort is SIP's TCP port once known (0 before, or without TCP).
+	tcpPort atomic.Uint32
 
 	// serverList is the Security-Server value of a 494: every supported
 	// mechanism with a descending q.
@@ -47,6 +49,9 @@ type selfAddr struct {
 	hostPort []byte // "127.0.0.1:5060" or "[::1]:5060"
 	via      []byte // "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK"
 	path     []byte // "Path: <sip:sp1@127.0.0.1:5060;lr"
+	// viaTCP is the Via of requests relayed to terminals over TCP, with
+	// the TCP port (tcpPort, decimal); both nil without SIP over TCP.
+	viaTCP, tcpPort []byte
 }
 
 // NewHandler validates cfg and returns a Handler ready for SetAddr.
@@ -75,6 +80,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.MGCPGatewayListen.IsValid() {
 		h.mgcp = newMGCPState(&cfg, h.serverList)
 	}
+	if a := cfg.TCPListen; a.IsValid() {
+		h.tcpPort.Store(uint32(a.Port()))
+	}
 	switch {
 	case cfg.Advertise.IsValid():
 		h.SetAddr(cfg.Advertise)
@@ -91,7 +99,24 @@ func (h *Handler) SetAddr(a netip.AddrPort) {
 	s := &selfAddr{addr: a, hostPort: hp}
 	s.via = append(append([]byte("Via: SIP/2.0/UDP "), hp...), ";branch="+branchPrefix...)
 	s.path = append(append([]byte("Path: <sip:"+h.cfg.ProxyID+"@"), hp...), ";lr"...)
+	if p := h.tcpPort.Load(); p != 0 {
+		// Limitation: the TCP Via takes the advertised host with the
+		// bound TCP port; a NAT that maps the TCP port elsewhere needs a
+		// TCP advertise address the configuration does not have.
+		s.tcpPort = strconv.AppendUint(nil, uint64(p), 10)
+		s.viaTCP = append([]byte("Via: SIP/2.0/TCP "),
+			netip.AddrPortFrom(a.Addr(), uint16(p)).AppendTo(nil)...)
+		s.viaTCP = append(s.viaTCP, ";branch="+branchPrefix...)
+	}
 	h.self.Store(s)
+}
+
+// setTCPPort records SIP's bound TCP port and rewrites the Via forms.
+func (h *Handler) setTCPPort(p uint16) {
+	h.tcpPort.Store(uint32(p))
+	if s := h.self.Load(); s != nil {
+		h.SetAddr(s.addr)
+	}
 }
 
 // Addr returns the advertised address.

@@ -167,10 +167,6 @@ func unsupportedProxyRequire(m *sip.Message) []byte {
 // a request for transport=tcp without a connection from the Request-URI's
 // address and port is dropped. A terminal behind NAT is found only when its
 // Contact names the connection's peer address (no RFC 5626 flow tokens).
-//
-// Limitation: a request relayed over TCP carries the proxy's UDP Via, so
-// the terminal answers by UDP to the proxy's SIP port (which works; RFC
-// 3261 §18.1.1 would have the Via name TCP).
 func (w *Worker) requestTarget() (netip.AddrPort, Reason) {
 	u, err := sip.ParseURI(w.msg.RequestURI())
 	if err != nil {
@@ -259,7 +255,11 @@ func isSecAgree(tag []byte) bool { return equalFold(tag, tagSecAgree) }
 func (w *Worker) appendOwnVia(out []byte) []byte {
 	top, _ := w.topVia()
 	sum := maphash.Bytes(w.h.seed, top)
-	out = append(out, w.self.via...)
+	if w.outConn != nil && w.self.viaTCP != nil {
+		out = append(out, w.self.viaTCP...) // RFC 3261 §18.1.1: the transport used
+	} else {
+		out = append(out, w.self.via...)
+	}
 	var b [8]byte
 	for i := range b {
 		b[i] = byte(sum >> (8 * i))

@@ -62,8 +62,8 @@ func (w *Worker) response(src netip.AddrPort, out []byte) ([]byte, netip.AddrPor
 	return w.sent(out, dst)
 }
 
-// isOwnVia reports whether a via-parm is one the proxy wrote: its sent-by and
-// branch prefix.
+// isOwnVia reports whether a via-parm is one the proxy wrote: its sent-by
+// (with the UDP or the TCP port) and branch prefix.
 func (w *Worker) isOwnVia(via sip.Via) bool {
 	if !bytes.HasPrefix(via.Branch, []byte(branchPrefix)) {
 		return false
@@ -75,7 +75,10 @@ func (w *Worker) isOwnVia(via sip.Via) bool {
 	host := hp[:bytes.LastIndexByte(hp, ':')]
 	port := hp[len(host)+1:]
 	var pbuf [8]byte
-	return equalFold(via.Host, host) && bytes.Equal(appendInt(pbuf[:0], via.Port), port)
+	p := appendInt(pbuf[:0], via.Port)
+	// The TCP port stands in the Via of requests relayed over TCP.
+	return equalFold(via.Host, host) &&
+		(bytes.Equal(p, port) || w.self.tcpPort != nil && bytes.Equal(p, w.self.tcpPort))
 }
 
 // viaTarget is where a response goes for a via-parm: received (or the sent-by

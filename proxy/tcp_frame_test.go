@@ -153,6 +153,10 @@ func TestKeepAlives(t *testing.T) {
 	}
 }
 
+// testTCPProxy is the proxy's TCP address in the step tests, on a port of
+// its own so that the Via tells the transports apart.
+var testTCPProxy = netip.MustParseAddrPort("127.0.0.1:5062")
+
 // tcpHandler returns a handler with TCP on, and one connection from
 // testTerminal in its table (no socket behind it).
 func tcpHandler(t testing.TB) (*Handler, *tcpConn) {
@@ -162,7 +166,7 @@ func tcpHandler(t testing.TB) (*Handler, *tcpConn) {
 		t.Fatal(err)
 	}
 	h, err := NewHandler(Config{ProxyID: "sp1", Listen: testProxyAddr,
-		Softswitch: testSoftswitch, Keyring: ring, TCPListen: testProxyAddr})
+		Softswitch: testSoftswitch, Keyring: ring, TCPListen: testTCPProxy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,15 +275,30 @@ func TestRequestToTCPTerminal(t *testing.T) {
 		uri  string
 		conn *tcpConn
 		ok   bool
+		via  string // the proxy's Via
 	}{
-		{"sip:alice@127.0.0.1:40001;transport=tcp", tc, true},
-		{"sip:alice@127.0.0.1:40001", tc, true},
-		{"sip:alice@127.0.0.1:40002", nil, true},
-		{"sip:alice@127.0.0.1:40002;transport=TCP", nil, false},
+		{"sip:alice@127.0.0.1:40001;transport=tcp", tc, true, "SIP/2.0/TCP 127.0.0.1:5062"},
+		{"sip:alice@127.0.0.1:40001", tc, true, "SIP/2.0/TCP 127.0.0.1:5062"},
+		{"sip:alice@127.0.0.1:40002", nil, true, "SIP/2.0/UDP 127.0.0.1:5060"},
+		{"sip:alice@127.0.0.1:40002;transport=TCP", nil, false, ""},
 	} {
-		_, _, ok := w.Step(req(c.uri), testSoftswitch, out)
+		res, _, ok := w.Step(req(c.uri), testSoftswitch, out)
 		if ok != c.ok || (ok && w.outConn != c.conn) {
 			t.Errorf("%s: ok=%v conn=%p, want %v %p", c.uri, ok, w.outConn, c.ok, c.conn)
+		}
+		if ok && !bytes.Contains(res, []byte("\r\nVia: "+c.via+";branch="+branchPrefix)) {
+			t.Errorf("%s: the proxy's Via is not %q:\n%s", c.uri, c.via, res)
+		}
+		if !ok || c.conn == nil {
+			continue
+		}
+		var fwd sip.Message
+		if err := fwd.Parse(bytes.Clone(res)); err != nil {
+			t.Fatal(err)
+		}
+		resp := answer(&fwd, "200 OK", "")
+		if _, dst, ok := w.stepStream([]byte(resp), tc, out); !ok || dst != testSoftswitch {
+			t.Errorf("%s: the terminal's answer over TCP went to %v (%v)", c.uri, dst, ok)
 		}
 	}
 	if n := h.Stats().Reasons[ReasonTCPNoConn.String()]; n != 1 {

@@ -22,6 +22,7 @@ func (s *Server) bootTCP(eng gnet.Engine) error {
 			return fmt.Errorf("proxy: SIP over TCP: %w", err)
 		}
 		s.tcpBound, s.udpFD = bound, fd
+		s.h.setTCPPort(bound.Port())
 	}
 	if a := s.h248TCPListen; a.IsValid() {
 		bound, fd, err := bootTCPListener(eng, a, s.h248Listen)

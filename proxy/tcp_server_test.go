@@ -397,8 +397,17 @@ func TestTCPResponsesToTheRightConnection(t *testing.T) {
 		"Max-Forwards: 70\r\nFrom: <sip:ss@sigproxy.test>;tag=s1\r\n"+
 		"To: <sip:alice@sigproxy.test>\r\nCall-ID: to-a\r\nCSeq: 1 OPTIONS\r\n"+
 		"Content-Length: 0\r\n\r\n")
-	if req := a.read(t); !req.IsRequest() || string(mustGet(t, req, sip.HdrCallID)) != "to-a" {
+	req := a.read(t)
+	if !req.IsRequest() || string(mustGet(t, req, sip.HdrCallID)) != "to-a" {
 		t.Fatal("the softswitch's request did not reach a")
+	}
+	if via, _ := sip.ParseVia(mustGet(t, req, sip.HdrVia)); string(via.Transport) != "TCP" ||
+		via.Port != int(wd.srv.TCPAddr().Port()) {
+		t.Fatalf("the proxy's Via on a request over TCP: %s %d", via.Transport, via.Port)
+	}
+	a.write(t, answer(req, "200 OK", ""))
+	if resp := wd.recv(t); resp.StatusCode() != 200 || string(mustGet(t, resp, sip.HdrCallID)) != "to-a" {
+		t.Fatal("a's answer did not reach the softswitch")
 	}
 
 	hop0 := strings.Replace(options(b.port(), "hop0"), "Max-Forwards: 70", "Max-Forwards: 0", 1)
