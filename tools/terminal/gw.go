@@ -15,8 +15,10 @@ import (
 const (
 	mgcpOK       = 200
 	mgcpProtocol = 510 // protocol error: the profile's refusals, and the gateway's own
-	// kdFailedText starts the proxy's 510 in place of the CA's 200 (§12.2).
+	// kdFailedText starts the proxy's 510 in place of the CA's answer (§12.2).
 	kdFailedText = "key distribution failed"
+	// agreementText starts the proxy's 510 for a refused agreement (§12.2).
+	agreementText = "security agreement"
 )
 
 // registerGW runs the MGCP gateway's registration of docs/PROTOCOL.md §12: RSIP, the
@@ -141,10 +143,11 @@ func (t *Terminal) readGWChallenge(in *caMsg, rs uint32, rc *recorder) (ch *chal
 	return ch, q, false, nil
 }
 
-// gwFailure records the verdict for an error response: 510 to the RSIP is a refused
-// agreement (nothing acceptable offered, or the AC does not know the gateway), 510
-// to the NTFY a refused digest unless it is the proxy's key distribution failure;
-// anything else fails with the code and text.
+// gwFailure records the verdict for an error response. A 510 is the profile's
+// refusal: a refused agreement when its text says so or it answers the RSIP
+// (nothing acceptable offered, or the AC does not know the gateway), a refused
+// digest when it answers the NTFY, but a failure when it is the proxy's key
+// distribution failure, at either step. Anything else fails with code and text.
 //
 // Limitation: MGCP has no code for "unauthorized"; the profile's 510 serves, and the
 // gateway tells a refusal from the proxy's failure by the commentary.
@@ -155,16 +158,16 @@ func (t *Terminal) gwFailure(r *caResp, ntfy bool, rc *recorder) error {
 		text = text[:maxErrText]
 	}
 	switch {
-	case r.code == mgcpProtocol && !ntfy:
+	case r.code != mgcpProtocol || strings.HasPrefix(text, kdFailedText):
+		return rc.fail(ErrStatus, fmt.Sprintf("%d %s", r.code, text))
+	case !ntfy || strings.HasPrefix(text, agreementText):
 		rc.rep.Outcome = OutcomeRefused
 		rc.step("received 510 %q", text)
 		return fmt.Errorf("%w: %s", ErrRefused, text)
-	case r.code == mgcpProtocol && !strings.HasPrefix(text, kdFailedText):
-		rc.rep.Outcome = OutcomeForbidden
-		rc.step("received 510 %q", text)
-		return fmt.Errorf("%w: %s", ErrForbidden, text)
 	}
-	return rc.fail(ErrStatus, fmt.Sprintf("%d %s", r.code, text))
+	rc.rep.Outcome = OutcomeForbidden
+	rc.step("received 510 %q", text)
+	return fmt.Errorf("%w: %s", ErrForbidden, text)
 }
 
 // gwDigest computes the digest response of §12.1: RFC 7616 without qop, method

@@ -120,3 +120,32 @@ func FuzzParseCA(f *testing.F) {
 		}
 	})
 }
+
+// TestGWFailureVerdicts maps the 510s of the profile onto outcomes: a refusal at
+// the RSIP or of the agreement, a refused digest at the NTFY, and the proxy's key
+// distribution failure at either step.
+func TestGWFailureVerdicts(t *testing.T) {
+	term := newTestGW(t, "hmac-sha256")
+	cases := []struct {
+		code int
+		text string
+		ntfy bool
+		want error
+	}{
+		{510, "no acceptable mechanism", false, ErrRefused},
+		{510, "security agreement required", true, ErrRefused},
+		{510, "digest response mismatch", true, ErrForbidden},
+		{510, "key distribution failed: challenge_unrecordable", false, ErrStatus},
+		{510, "key distribution failed: unknown_kid", true, ErrStatus},
+		{409, "overloaded", false, ErrStatus},
+	}
+	for _, c := range cases {
+		rep := Report{}
+		rc := &recorder{rep: &rep, log: func(string) {}}
+		err := term.gwFailure(&caResp{tid: 1, code: c.code, text: c.text}, c.ntfy, rc)
+		if !errors.Is(err, c.want) || rep.Status != c.code {
+			t.Errorf("%d %q ntfy=%v: %v (status %d), want %v", c.code, c.text, c.ntfy, err,
+				rep.Status, c.want)
+		}
+	}
+}
