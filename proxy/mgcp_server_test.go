@@ -117,3 +117,45 @@ func TestServerBindsMGCP(t *testing.T) {
 		t.Fatalf("MGCP sockets %v and %v (H.248 %v)", gw, ca, srv.H248Addr())
 	}
 }
+
+// TestMGCPConfig: the MGCP addresses come together, each socket on an
+// address of its own, and the defaults fill the table size.
+func TestMGCPConfig(t *testing.T) {
+	base := mgcpConfig(t, randBytes(t, skd.KspSize))
+	for i, c := range []struct {
+		edit func(*Config)
+		want error
+	}{
+		{func(c *Config) { c.MGCPCallAgent = netip.AddrPort{} }, ErrNoMGCPCallAgent},
+		{func(c *Config) { c.MGCPCallAgentListen = netip.AddrPort{} }, ErrNoMGCPCallAgent},
+		{func(c *Config) { c.MGCPCallAgentListen = c.MGCPGatewayListen }, ErrMGCPSameListen},
+		{func(c *Config) { c.MGCPGatewayListen = c.Listen }, ErrMGCPSameListen},
+		{func(c *Config) {
+			c.H248Listen, c.H248Softswitch = testMGCPCASide, testMGC
+		}, ErrMGCPSameListen},
+	} {
+		cfg := base
+		c.edit(&cfg)
+		if _, err := NewHandler(cfg); err != c.want {
+			t.Errorf("case %d: got %v, want %v", i, err, c.want)
+		}
+	}
+	h, err := NewHandler(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.cfg.MGCPTxnCapacity != DefaultMGCPTxnCapacity || h.mgcp == nil {
+		t.Errorf("defaults: %d", h.cfg.MGCPTxnCapacity)
+	}
+	off := base
+	off.MGCPGatewayListen = netip.AddrPort{}
+	if h, err := NewHandler(off); err != nil || h.mgcp != nil {
+		t.Errorf("MGCP off: %v", err)
+	}
+	w := h.NewWorker()
+	h.mgcp = nil
+	if _, _, ok := w.StepMGCP([]byte("200 1 OK\r\n"), testCA, MGCPFromCallAgent, nil); ok ||
+		h.Stats().Reasons["mgcp_disabled"] != 1 {
+		t.Error("a datagram with MGCP off was not dropped as mgcp_disabled")
+	}
+}
