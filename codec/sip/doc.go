@@ -62,7 +62,7 @@
 // tests check the two agree. Parameters are read as offsets the compiler
 // keeps in registers, lists without a comma skip the element split, and
 // the element and class scanners step over several bytes at a time. A
-// typical 555-byte REGISTER parses, all checks included, in about 0.5 µs
+// typical 555-byte REGISTER parses, all checks included, in about 0.6 µs
 // on a busy 2-core Xeon; bench/README.md compares it with sipgo and says
 // where the time goes.
 //
