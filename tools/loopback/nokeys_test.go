@@ -37,7 +37,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestLogsHoldNoKey runs SIP and H.248 registrations with both mechanisms
+// TestLogsHoldNoKey runs SIP, H.248 and MGCP registrations with both mechanisms
 // through the whole system with every component and terminal logging at
 // debug level, then searches all the logs for every key in play: each Kc,
 // each Ksp, each session key SK, and what is derived from them (digest
@@ -47,7 +47,7 @@ func TestLogsHoldNoKey(t *testing.T) {
 	var logs syncBuffer
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 	log := zap.New(zapcore.NewCore(enc, &logs, zapcore.DebugLevel))
-	ids := []string{"sip-hmac", "sip-ascon", "gw-hmac", "gw-ascon"}
+	ids := []string{"sip-hmac", "sip-ascon", "gw-hmac", "gw-ascon", "mgcp-hmac", "mgcp-ascon"}
 	sys := startSystem(t, Options{Subscribers: ids, Logger: log})
 
 	var cfgs []terminal.Config
@@ -58,8 +58,11 @@ func TestLogsHoldNoKey(t *testing.T) {
 		if strings.HasSuffix(id, "ascon") {
 			c.Offer = []string{"ascon128a-v12;q=0.9"}
 		}
-		if strings.HasPrefix(id, "gw-") {
+		switch {
+		case strings.HasPrefix(id, "gw-"):
 			c.Protocol, c.Proxy = terminal.ProtocolH248, sys.H248ProxyAddr()
+		case strings.HasPrefix(id, "mgcp-"):
+			c.Protocol, c.Proxy = terminal.ProtocolMGCP, sys.MGCPProxyAddr()
 		}
 		cfgs = append(cfgs, c)
 	}
@@ -77,8 +80,11 @@ func TestLogsHoldNoKey(t *testing.T) {
 		tk := skd.TerminalKEK(kc)
 		secrets["terminal KEK of "+id] = tk[:]
 		aor := "sip:" + id + "@" + DefaultRealm
-		if strings.HasPrefix(id, "gw-") {
+		switch {
+		case strings.HasPrefix(id, "gw-"):
 			aor = "h248:" + id
+		case strings.HasPrefix(id, "mgcp-"):
+			aor = "mgcp:" + id
 		}
 		s, ok := sys.Proxy.Handler().Session([]byte(aor))
 		if !ok {
