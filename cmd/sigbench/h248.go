@@ -123,12 +123,20 @@ func (e *engine) onMGChallenge(t *term, r *rx, v *mgcView, now time.Time) (reaso
 	if err := e.answerModify(t, r, v.modID, ""); err != nil {
 		return reasonSend, false
 	}
+	return e.sendSecond(t, r, now, notifyURI, t.appendNotify)
+}
+
+// sendSecond computes a gateway's digest response with uri (§11.1, §12.1), writes
+// the second request with appendReq (Notify, NTFY) in a new transaction and sends
+// it. more is true when it went out; otherwise reason says why not.
+func (e *engine) sendSecond(t *term, r *rx, now time.Time, uri []byte,
+	appendReq func(resp []byte)) (reason string, more bool) {
 	var err error
-	if r.auth, err = t.appendMGDigest(r.auth[:0], r.digest, notifyURI); err != nil {
+	if r.auth, err = t.appendMGDigest(r.auth[:0], r.digest, uri); err != nil {
 		return reasonDigestNotFormed, false
 	}
 	t.mg.newTxn()
-	t.appendNotify(r.auth)
+	appendReq(r.auth)
 	t.state = stateWait200
 	if err := e.send(t, now); err != nil {
 		return reasonSend, false

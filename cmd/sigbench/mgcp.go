@@ -132,17 +132,7 @@ func (e *engine) onGWChallenge(t *term, r *rx, v *caView, now time.Time) (reason
 	if err := e.respondRQNT(t, r, v.rqnt.TransactionID(), ""); err != nil {
 		return reasonSend, false
 	}
-	var err error
-	if r.auth, err = t.appendMGDigest(r.auth[:0], r.digest, ntfyURI); err != nil {
-		return reasonDigestNotFormed, false
-	}
-	t.mg.newTxn()
-	t.appendNTFY(r.auth)
-	t.state = stateWait200
-	if err := e.send(t, now); err != nil {
-		return reasonSend, false
-	}
-	return "", true
+	return e.sendSecond(t, r, now, ntfyURI, t.appendNTFY)
 }
 
 // readGWChallenge copies the challenge's realm, nonce, algorithm, request

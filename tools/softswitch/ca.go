@@ -48,11 +48,8 @@ func (s *Server) startCA() error {
 		if s.cfg.MGCPListen == "" {
 			return nil
 		}
-		addr, err := net.ResolveUDPAddr("udp", s.cfg.MGCPListen)
-		if err != nil {
-			return err
-		}
-		if s.mgcpConn, err = net.ListenUDP("udp", addr); err != nil {
+		var err error
+		if s.mgcpConn, err = listenUDP(s.cfg.MGCPListen); err != nil {
 			return err
 		}
 	}

@@ -56,11 +56,8 @@ func (s *Server) startMGC() error {
 		if s.cfg.H248Listen == "" {
 			return nil
 		}
-		addr, err := net.ResolveUDPAddr("udp", s.cfg.H248Listen)
-		if err != nil {
-			return err
-		}
-		if s.h248conn, err = net.ListenUDP("udp", addr); err != nil {
+		var err error
+		if s.h248conn, err = listenUDP(s.cfg.H248Listen); err != nil {
 			return err
 		}
 	}
@@ -70,6 +67,15 @@ func (s *Server) startMGC() error {
 	s.wg.Add(1)
 	go s.readLoop(s.h248conn, h248.MaxMessageSize, s.handleH248)
 	return nil
+}
+
+// listenUDP binds a UDP socket on addr, for the roles' own sockets.
+func listenUDP(addr string) (*net.UDPConn, error) {
+	a, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return net.ListenUDP("udp", a)
 }
 
 // H248Addr returns the MGC's listening address (nil when the role is off or before

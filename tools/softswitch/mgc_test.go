@@ -28,9 +28,15 @@ func registerMG(t *testing.T, e *env, id string, kc []byte, offer []string,
 	if addr == nil {
 		addr = e.srv.H248Addr()
 	}
+	return registerGateway(terminal.ProtocolH248, id, kc, offer, addr)
+}
+
+// registerGateway runs the project's gateway of protocol against addr.
+func registerGateway(protocol, id string, kc []byte, offer []string,
+	addr *net.UDPAddr) terminal.Report {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return terminal.Run(ctx, terminal.Config{Protocol: terminal.ProtocolH248, Identity: id,
+	return terminal.Run(ctx, terminal.Config{Protocol: protocol, Identity: id,
 		Kc: kc, Proxy: addr, Offer: offer, T1: 100 * time.Millisecond})
 }
 
@@ -70,34 +76,51 @@ func TestMGDirectMode(t *testing.T) {
 	waitFor(t, "AC success reports", func() bool { return e.ac.successes() == 3 })
 }
 
-// TestMGFailures: a wrong Kc is refused at the Notify (402), an offer without a
-// supported mechanism at the ServiceChange, an unknown identity by the AC.
-func TestMGFailures(t *testing.T) {
-	e := newMGCEnv(t)
-	kc := e.ac.addSubscriber(t, "alice")
-	other := e.ac.addSubscriber(t, "mallory")
-	cases := []struct {
-		name, id string
-		kc       []byte
-		offer    []string
-		outcome  string
+// TestGatewayFailures, for H.248 and MGCP gateways: a wrong Kc is refused at the
+// Notify (NTFY), an offer without a supported mechanism at the ServiceChange (RSIP),
+// an unknown identity by the AC; 402 and 510 are the protocols' refusals.
+func TestGatewayFailures(t *testing.T) {
+	for _, p := range []struct {
+		proto string
+		code  int
+		newE  func(*testing.T) *env
+		addr  func(*env) *net.UDPAddr
+		stats func(Stats) (refused uint64, gateways int)
 	}{
-		{"wrong kc", "alice", other, []string{"hmac-sha256"}, terminal.OutcomeForbidden},
-		{"nothing supported", "alice", kc, []string{"tls;q=0.5"}, terminal.OutcomeRefused},
-		{"unknown identity", "nobody", kc, []string{"hmac-sha256"}, terminal.OutcomeRefused},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			rep := registerMG(t, e, c.id, c.kc, c.offer, nil)
-			if rep.Outcome != c.outcome || rep.SKOpened || rep.Status != errCodeUnauthorized {
-				t.Fatalf("outcome %q status %d SK opened %v, want %q with 402\n%s",
-					rep.Outcome, rep.Status, rep.SKOpened, c.outcome,
-					strings.Join(rep.Steps, "\n"))
+		{terminal.ProtocolH248, errCodeUnauthorized, newMGCEnv,
+			func(e *env) *net.UDPAddr { return e.srv.H248Addr() },
+			func(st Stats) (uint64, int) { return st.H248Refused, st.Gateways }},
+		{terminal.ProtocolMGCP, mgcpProtocol, newCAEnv,
+			func(e *env) *net.UDPAddr { return e.srv.MGCPAddr() },
+			func(st Stats) (uint64, int) { return st.MGCPRefused, st.MGCPGateways }},
+	} {
+		t.Run(p.proto, func(t *testing.T) {
+			e := p.newE(t)
+			kc := e.ac.addSubscriber(t, "alice")
+			other := e.ac.addSubscriber(t, "mallory")
+			cases := []struct {
+				name, id string
+				kc       []byte
+				offer    []string
+				outcome  string
+			}{
+				{"wrong kc", "alice", other, []string{"hmac-sha256"}, terminal.OutcomeForbidden},
+				{"nothing supported", "alice", kc, []string{"tls;q=0.5"}, terminal.OutcomeRefused},
+				{"unknown identity", "nobody", kc, []string{"hmac-sha256"},
+					terminal.OutcomeRefused},
+			}
+			for _, c := range cases {
+				rep := registerGateway(p.proto, c.id, c.kc, c.offer, p.addr(e))
+				if rep.Outcome != c.outcome || rep.SKOpened || rep.Status != p.code {
+					t.Fatalf("%s: outcome %q status %d SK opened %v, want %q with %d\n%s",
+						c.name, rep.Outcome, rep.Status, rep.SKOpened, c.outcome, p.code,
+						strings.Join(rep.Steps, "\n"))
+				}
+			}
+			if refused, gateways := p.stats(e.srv.Stats()); refused != 3 || gateways != 0 {
+				t.Errorf("refused %d, gateways %d; want 3 and 0", refused, gateways)
 			}
 		})
-	}
-	if st := e.srv.Stats(); st.H248Refused != 3 || st.Gateways != 0 {
-		t.Errorf("refused %d, gateways %d; want 3 and 0", st.H248Refused, st.Gateways)
 	}
 }
 

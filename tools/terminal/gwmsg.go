@@ -1,8 +1,6 @@
 package terminal
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"net"
 	"strconv"
@@ -53,11 +51,9 @@ type gwState struct {
 // tell gateways apart by endpoint domain (§12.3), and starts its transaction ids at
 // a random point, as newMGState does and for the same reason.
 func newGWState(la *net.UDPAddr) *gwState {
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return &gwState{
 		endpoint: "aaln/1@[" + la.IP.String() + "]:" + strconv.Itoa(la.Port),
-		nextTxn:  binary.BigEndian.Uint32(b[:])%maxGWTxnID + 1,
+		nextTxn:  randomTxnID(maxGWTxnID),
 		msg:      new(mgcp.Message),
 		answered: map[uint32][]byte{},
 	}

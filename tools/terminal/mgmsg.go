@@ -32,14 +32,19 @@ type mgState struct {
 // random point, so that a gateway restarted on the same port does not meet the
 // replies the MGC still holds for its predecessor.
 func newMGState(la *net.UDPAddr) *mgState {
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return &mgState{
 		mid:      "[" + la.IP.String() + "]:" + strconv.Itoa(la.Port),
-		nextTxn:  binary.BigEndian.Uint32(b[:])%maxFirstTxnID + 1,
+		nextTxn:  randomTxnID(maxFirstTxnID),
 		msg:      new(h248.Message),
 		answered: map[uint32][]byte{},
 	}
+}
+
+// randomTxnID returns a random first transaction id from 1 to limit.
+func randomTxnID(limit uint32) uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return binary.BigEndian.Uint32(b[:])%limit + 1
 }
 
 // txnID returns the next TransactionID.
