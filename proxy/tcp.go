@@ -259,15 +259,17 @@ func frameStream(sc streamConn, maxBuf int, sink frameSink) Reason {
 			return ReasonNone
 		}
 		skip, n, err := sip.StreamFrame(b)
+		// Pings before a message that turns out broken are answered all
+		// the same, as they would be had they come in a read of their own.
+		pings, keep := keepAlives(b[:skip], skip == len(b))
+		if pings > 0 {
+			sink.keepAlive(pings)
+		}
 		switch {
 		case errors.Is(err, sip.ErrMessageTooLarge):
 			return ReasonTCPTooLarge
 		case err != nil:
 			return ReasonTCPBadFraming
-		}
-		pings, keep := keepAlives(b[:skip], skip == len(b))
-		if pings > 0 {
-			sink.keepAlive(pings)
 		}
 		if n == 0 {
 			if spent := skip - keep; spent > 0 { // gnet's Discard(0) empties the buffer
