@@ -299,3 +299,28 @@ func TestCARefusals(t *testing.T) {
 			st)
 	}
 }
+
+// TestCATablesBounded fills the CA's gateway table (MaxBindings 1: a second plain
+// gateway gets 409, the first one again is accepted) and its transaction cache
+// (MaxTransactions 2: the oldest response is forgotten, so its retransmission is a
+// new command).
+func TestCATablesBounded(t *testing.T) {
+	e := newEnv(t, Config{MGCPListen: "127.0.0.1:0", MaxBindings: 1, MaxTransactions: 2})
+	c := &caConn{t: t, conn: e.conn, to: e.srv.MGCPAddr()}
+	plain := "RSIP %d aaln/1@%s MGCP 1.0\r\nRM: restart\r\n"
+	for i, tc := range []struct{ domain, want string }{
+		{"gw-a.example.net", "200 "}, {"gw-b.example.net", "409 "},
+		{"gw-a.example.net", "200 "},
+	} {
+		if got := c.exchange(fmt.Sprintf(plain, 100+i, tc.domain)); !strings.HasPrefix(got,
+			tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.domain, got, tc.want)
+		}
+	}
+	c.exchange(fmt.Sprintf(plain, 100, "gw-a.example.net"))
+	if st := e.srv.Stats(); st.MGCPGateways != 1 || st.MGCPUnavailable != 1 ||
+		st.MGCPRetransmissions != 0 || st.MGCPRequests != 4 {
+		t.Errorf("stats %+v: want 1 gateway, 1 unavailable, no retransmission, 4 requests",
+			st)
+	}
+}
