@@ -82,6 +82,16 @@ const (
 	ReasonMGCPRejected
 	ReasonMGCPTooLarge
 	ReasonMGCPTooManyEdits
+	ReasonMGCPPendingFull
+	ReasonMGCPSourceLimit
+	ReasonH248WordMissing
+	ReasonH248WordMalformed
+	ReasonH248WordMismatch
+	ReasonH248WordReplayed
+	ReasonMGCPWordMissing
+	ReasonMGCPWordMalformed
+	ReasonMGCPWordMismatch
+	ReasonMGCPWordReplayed
 	numReasons
 )
 
@@ -162,6 +172,17 @@ var reasonNames = [numReasons]string{
 	ReasonMGCPRejected:           "mgcp_rejected_by_call_agent",
 	ReasonMGCPTooLarge:           "mgcp_too_large",
 	ReasonMGCPTooManyEdits:       "mgcp_too_many_edits",
+	ReasonMGCPPendingFull:        "mgcp_pending_full",
+	ReasonMGCPSourceLimit:        "mgcp_source_limit",
+
+	ReasonH248WordMissing:   "h248_word_missing",
+	ReasonH248WordMalformed: "h248_word_malformed",
+	ReasonH248WordMismatch:  "h248_word_mismatch",
+	ReasonH248WordReplayed:  "h248_word_replayed",
+	ReasonMGCPWordMissing:   "mgcp_word_missing",
+	ReasonMGCPWordMalformed: "mgcp_word_malformed",
+	ReasonMGCPWordMismatch:  "mgcp_word_mismatch",
+	ReasonMGCPWordReplayed:  "mgcp_word_replayed",
 }
 
 // String returns the reason's stable snake_case name.
