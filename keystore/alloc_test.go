@@ -39,6 +39,8 @@ func TestZeroAlloc(t *testing.T) {
 		},
 		"SessionTable.Get":         func() { tb.Get(aor, now) },
 		"SessionTable.Get missing": func() { tb.Get([]byte("sip:nobody"), now) },
+		"SessionTable.NextOut":     func() { tb.NextOut(aor, now) },
+		"SessionTable.AcceptIn":    func() { tb.AcceptIn(aor, 5, now) },
 		"SessionTable.Delete":      func() { tb.Delete(fresh[(next+100)%len(fresh)]) },
 		"SessionTable.Put+Delete":  func() { _ = tb.Put(fresh[7], s); tb.Delete(fresh[7]) },
 		"Keyring.KEK":              func() { _, _ = ring.KEK(kid) },

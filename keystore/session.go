@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -13,16 +14,24 @@ import (
 	"github.com/sigproxy/sigproxy/keystore/skd"
 )
 
-// Session is one live registration's key state on the proxy.
+// Session is one live registration's key state on the proxy, with the
+// sequence-number state of its verification words (PROTOCOL.md §13.1).
 type Session struct {
 	SK      [skd.SessionKeySize]byte
 	Mech    skd.Mechanism
 	Expires int64 // unix nanoseconds; the session is expired from this instant on
+	// OutSeq is the last p2t word number sent; 0 before the first. A caller
+	// storing a new key sets it only when the registration itself used numbers
+	// (H.248 sets 1).
+	OutSeq uint32
+	// In is the replay window of t2p word numbers.
+	In skd.Window
 }
 
 // String redacts SK.
 func (s Session) String() string {
-	return fmt.Sprintf("keystore.Session{SK:[REDACTED] Mech:%s Expires:%d}", s.Mech, s.Expires)
+	return fmt.Sprintf("keystore.Session{SK:[REDACTED] Mech:%s Expires:%d OutSeq:%d InTop:%d}",
+		s.Mech, s.Expires, s.OutSeq, s.In.Top())
 }
 
 // GoString is String.
@@ -144,6 +153,12 @@ func (t *SessionTable) locate(aor []byte) (uint64, *sessionShard) {
 
 // Put stores a copy of *s for aor, replacing any session stored for it. Errors:
 // ErrBadAOR, ErrTableFull. It does not allocate.
+//
+// A new key starts with the caller's OutSeq and In (zero: words start afresh).
+// Storing the key already stored for aor with the same mechanism (a
+// retransmitted registration success, opened again) keeps the stored OutSeq and
+// In: starting them again under the same key would let old words be replayed
+// and reuse p2t numbers.
 func (t *SessionTable) Put(aor []byte, s *Session) error {
 	if len(aor) == 0 || len(aor) > MaxAOR {
 		return ErrBadAOR
@@ -178,7 +193,13 @@ func (sh *sessionShard) put(t *SessionTable, h uint64, aor []byte, s *Session) b
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if pos := sh.find(h, aor); pos >= 0 {
-		sh.entries[sh.index[pos]].sess = *s
+		old := &sh.entries[sh.index[pos]].sess
+		out, in := old.OutSeq, old.In
+		same := old.Mech == s.Mech && subtle.ConstantTimeCompare(old.SK[:], s.SK[:]) == 1
+		*old = *s
+		if same {
+			old.OutSeq, old.In = out, in
+		}
 		return true
 	}
 	if len(sh.free) == 0 {
@@ -216,6 +237,54 @@ func (t *SessionTable) Get(aor []byte, now int64) (Session, bool) {
 		return Session{}, false
 	}
 	return s, true
+}
+
+// NextOut takes the next p2t word number of aor's session (PROTOCOL.md §13.1):
+// it increments OutSeq under the shard lock and returns the number with a copy
+// of the session. It reports false when there is no live session at now (unix
+// nanoseconds) or the numbers are used up (OutSeq at 2^32-1: numbers never
+// wrap; a new registration starts them again). It does not allocate.
+func (t *SessionTable) NextOut(aor []byte, now int64) (seq uint32, s Session, ok bool) {
+	if len(aor) == 0 || len(aor) > MaxAOR {
+		return 0, Session{}, false
+	}
+	h, sh := t.locate(aor)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	pos := sh.find(h, aor)
+	if pos < 0 {
+		return 0, Session{}, false
+	}
+	e := &sh.entries[sh.index[pos]].sess
+	if now >= e.Expires || e.OutSeq == math.MaxUint32 {
+		return 0, Session{}, false
+	}
+	e.OutSeq++
+	return e.OutSeq, *e, true
+}
+
+// AcceptIn checks seq against the t2p replay window of aor's session and
+// records it (PROTOCOL.md §13.1). Call it only after the word's tag verified
+// under that session's key, or a forger could fill the window. It reports false
+// when there is no live session at now or seq is refused. It does not allocate.
+//
+// Limitation: the session is looked up again here, so a word verified under a
+// key that a new registration replaced in between is checked against the new
+// key's window and recorded there; the race is one message wide, and its cost is
+// at most one of the new key's numbers refused later.
+func (t *SessionTable) AcceptIn(aor []byte, seq uint32, now int64) bool {
+	if len(aor) == 0 || len(aor) > MaxAOR {
+		return false
+	}
+	h, sh := t.locate(aor)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	pos := sh.find(h, aor)
+	if pos < 0 {
+		return false
+	}
+	e := &sh.entries[sh.index[pos]].sess
+	return now < e.Expires && e.In.Accept(seq)
 }
 
 // Delete removes the session of aor, if any, and wipes its key. It does not

@@ -207,3 +207,104 @@ func TestSessionTableConcurrent(t *testing.T) {
 		t.Fatalf("len %d", tb.Len())
 	}
 }
+
+func TestSessionTableWords(t *testing.T) {
+	tb := NewSessionTable(10)
+	now := time.Now().UnixNano()
+	aor := []byte("sip:alice@sigproxy.test")
+	if _, _, ok := tb.NextOut(aor, now); ok {
+		t.Fatal("NextOut without a session")
+	}
+	if tb.AcceptIn(aor, 1, now) {
+		t.Fatal("AcceptIn without a session")
+	}
+	if err := tb.Put(aor, sess(1, future())); err != nil {
+		t.Fatal(err)
+	}
+	for want := uint32(1); want <= 3; want++ {
+		n, s, ok := tb.NextOut(aor, now)
+		if !ok || n != want || s.OutSeq != want || s.SK[0] != 1 {
+			t.Fatalf("NextOut = %d %v %v, want %d", n, s, ok, want)
+		}
+	}
+	if !tb.AcceptIn(aor, 2, now) || !tb.AcceptIn(aor, 1, now) || tb.AcceptIn(aor, 2, now) {
+		t.Fatal("window through the table")
+	}
+	// The same key stored again (a retransmitted success) keeps the counters.
+	if err := tb.Put(aor, sess(1, future())); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := tb.NextOut(aor, now); n != 4 || tb.AcceptIn(aor, 2, now) {
+		t.Fatalf("same key restored: next %d, replay of 2 accepted", n)
+	}
+	// A new key starts again, and a caller may preset OutSeq.
+	fresh := sess(2, future())
+	fresh.OutSeq = 1
+	if err := tb.Put(aor, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := tb.NextOut(aor, now); n != 2 || !tb.AcceptIn(aor, 2, now) {
+		t.Fatalf("new key: next %d, or its first number 2 refused", n)
+	}
+	s, _ := tb.Get(aor, now)
+	if _, _, ok := tb.NextOut(aor, s.Expires); ok || tb.AcceptIn(aor, 3, s.Expires) {
+		t.Fatal("words of an expired session")
+	}
+	tb.Delete(aor)
+	if _, _, ok := tb.NextOut(aor, now); ok || tb.AcceptIn(aor, 3, now) {
+		t.Fatal("words after Delete")
+	}
+	if _, _, ok := tb.NextOut(nil, now); ok || tb.AcceptIn(nil, 1, now) {
+		t.Fatal("words for an empty AOR")
+	}
+}
+
+func TestSessionTableOutSeqNeverWraps(t *testing.T) {
+	tb := NewSessionTable(10)
+	aor := []byte("sip:alice@sigproxy.test")
+	s := sess(1, future())
+	s.OutSeq = 1<<32 - 2
+	_ = tb.Put(aor, s)
+	now := time.Now().UnixNano()
+	if n, _, ok := tb.NextOut(aor, now); !ok || n != 1<<32-1 {
+		t.Fatalf("last number: %d %v", n, ok)
+	}
+	if n, _, ok := tb.NextOut(aor, now); ok {
+		t.Fatalf("NextOut wrapped to %d", n)
+	}
+}
+
+func TestSessionTableWordsConcurrent(t *testing.T) {
+	tb := NewSessionTable(10)
+	aor := []byte("sip:alice@sigproxy.test")
+	_ = tb.Put(aor, sess(1, future()))
+	now := time.Now().UnixNano()
+	var mu sync.Mutex
+	seen := map[uint32]bool{}
+	accepted := 0
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				n, _, ok := tb.NextOut(aor, now)
+				in := tb.AcceptIn(aor, uint32(i%64+1), now) // all within one window
+				mu.Lock()
+				if !ok || seen[n] {
+					t.Errorf("NextOut gave %d twice or failed (%v)", n, ok)
+				}
+				seen[n] = true
+				if in {
+					accepted++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 2000 || accepted != 64 {
+		t.Fatalf("%d distinct out numbers, %d in numbers accepted (want 2000, 64)",
+			len(seen), accepted)
+	}
+}

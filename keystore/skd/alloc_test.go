@@ -23,6 +23,7 @@ func TestZeroAlloc(t *testing.T) {
 	tag := make([]byte, 0, 32)
 	adBuf := make([]byte, 0, maxWrapAD)
 	m := NewMACer()
+	var w Window
 	input, _ = AppendMACInput(input, f)
 	gcmBlob, asconBlob := blobs[WrapAES128GCM], blobs[WrapAscon128aV12]
 	key := seq(0xa0, SessionKeySize)
@@ -37,6 +38,11 @@ func TestZeroAlloc(t *testing.T) {
 		"MACer.Sum ascon":       func() { _, _ = m.Sum(tag[:0], A, key, input) },
 		"MACer.Verify hmac":     func() { m.Verify(H, key, input, tag[:32]) },
 		"MACer.Verify ascon":    func() { m.Verify(A, key, input, tag[:16]) },
+		"MACer.Word hmac":       func() { _, _ = m.Word(tag[:0], H, key, input) },
+		"MACer.Word ascon":      func() { _, _ = m.Word(tag[:0], A, key, input) },
+		"MACer.VerifyWord hmac": func() { m.VerifyWord(H, key, input, tag[:32]) },
+		"AppendWordLP":          func() { _ = AppendWordLP(input[:0], key) },
+		"Window.Accept":         func() { w.Accept(uint32(len(input))) },
 		"Choose":                func() { Choose([]Offer{{H, 500}, {A, 900}}, []Mechanism{H, A}) },
 		"ParseQ":                func() { ParseQ([]byte("0.5")) },
 	}

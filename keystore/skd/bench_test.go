@@ -95,3 +95,20 @@ func BenchmarkChoose(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkMACerWord(b *testing.B) {
+	m := NewMACer()
+	input := make([]byte, 300) // about a SIP word input (§13.3)
+	sk := seq(0xa0, 16)
+	tag := make([]byte, 0, 32)
+	for _, mech := range []Mechanism{MechHMACSHA256, MechAscon128aV12} {
+		b.Run(mech.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Word(tag[:0], mech, sk, input); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -109,16 +109,19 @@ type MACer struct {
 	tag    [32]byte
 	labelB []byte // labelMACKey as heap bytes, for the hash writes
 
+	wordLabel []byte // labelWordKey as heap bytes
+
 	spiLabel []byte // labelH248SPI as heap bytes
 }
 
 // NewMACer returns a MACer.
 func NewMACer() *MACer {
 	return &MACer{
-		kdf:      newHKDFSHA256(),
-		mac:      newHMACSHA256(),
-		labelB:   []byte(labelMACKey),
-		spiLabel: []byte(labelH248SPI),
+		kdf:       newHKDFSHA256(),
+		mac:       newHMACSHA256(),
+		labelB:    []byte(labelMACKey),
+		spiLabel:  []byte(labelH248SPI),
+		wordLabel: []byte(labelWordKey),
 	}
 }
 
@@ -148,8 +151,14 @@ func (m *MACer) Verify(mech Mechanism, sk []byte, input []byte, tag []byte) bool
 	return ok
 }
 
-// sum computes the tag into m.tag and returns a view of it.
+// sum computes the registration MAC tag into m.tag and returns a view of it.
 func (m *MACer) sum(mech Mechanism, sk []byte, input []byte) ([]byte, error) {
+	return m.sumWith(m.labelB, mech, sk, input)
+}
+
+// sumWith computes mech's tag under the key derived from sk with the HKDF info
+// label into m.tag and returns a view of it.
+func (m *MACer) sumWith(label []byte, mech Mechanism, sk, input []byte) ([]byte, error) {
 	n := mech.macKeySize()
 	if n == 0 {
 		return nil, ErrUnknownMechanism
@@ -158,7 +167,7 @@ func (m *MACer) sum(mech Mechanism, sk []byte, input []byte) ([]byte, error) {
 		return nil, ErrBadKey
 	}
 	key := m.key[:n]
-	m.kdf.derive(key, sk, m.labelB)
+	m.kdf.derive(key, sk, label)
 	defer clear(m.key[:])
 	if mech == MechHMACSHA256 {
 		m.mac.start(key)
