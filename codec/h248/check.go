@@ -13,7 +13,8 @@ func (p *parser) classify(nd *node, hasBody bool) error {
 		kind = kindInTransaction(parent.tok, nd.tok)
 	}
 	nd.kind = kind
-	if kind == KindNone || nd.flags&(fOptional|fWildcard|fTimestamp) != 0 || nd.op > '=' {
+	if kind == KindNone || nd.flags&(fOptional|fWildcard|fTimestamp) != 0 ||
+		nd.op != 0 && nd.op != '=' {
 		return classifyMore(nd, parent)
 	}
 	return nil

@@ -154,6 +154,10 @@ func TestParseErrors(t *testing.T) {
 		{"error name text", hdr + "P=1{ER=400{a}}", ErrUnexpectedToken},
 		{"message error not alone", hdr + `ER=400{"a"} ` + mf(""), ErrUnexpectedToken},
 		{"descriptor inequal", hdr + mf("M>1"), ErrSyntax},
+		{"descriptor less", hdr + mf("M<1"), ErrSyntax},
+		{"descriptor not equal", hdr + mf("M#000,  "), ErrSyntax},
+		{"transaction not equal", hdr + "T#1{C=-{MF=A}}", ErrSyntax},
+		{"ack not equal", hdr + "K{0#0}", ErrSyntax},
 		{"too deep", deep, ErrTooDeep},
 		{"too many nodes", wide, ErrTooManyElements},
 		{"name too long", hdr + mf("E=1{"+strings.Repeat("a", 130)+"}"), ErrNameTooLong},
@@ -188,6 +192,20 @@ func TestParseErrorOffset(t *testing.T) {
 	var pe *ParseError
 	if !errors.As(err, &pe) || pe.Offset != strings.Index(in, "MF=B") {
 		t.Fatalf("error %v, want ErrSyntax at %d", err, strings.Index(in, "MF=B"))
+	}
+}
+
+// TestParseErrorInequal checks that every INEQUAL on an item that is no
+// parameter is ErrSyntax at the item's name.
+func TestParseErrorInequal(t *testing.T) {
+	for _, op := range []string{"#", "<", ">"} {
+		in := hdr + "K{0" + op + "0}"
+		var m Message
+		var pe *ParseError
+		if err := m.Parse([]byte(in)); !errors.As(err, &pe) || pe.Err != ErrSyntax ||
+			pe.Offset != strings.Index(in, "0"+op) {
+			t.Errorf("%q: error %v, want ErrSyntax at %d", in, err, strings.Index(in, "0"+op))
+		}
 	}
 }
 
