@@ -247,7 +247,7 @@ func (w *Worker) mgcpCommand(src netip.AddrPort) outcome {
 	switch err {
 	case nil:
 	case errTxnSource:
-		return outcome{code: 409, r: ReasonSourceLimit}
+		return outcome{code: 409, r: ReasonMGCPSourceLimit}
 	default:
 		return outcome{code: 409, r: ReasonMGCPTxnTableFull}
 	}
@@ -351,8 +351,8 @@ var mgcpTexts = func() [numReasons][]byte {
 	var t [numReasons][]byte
 	t[ReasonMGCPTxnTableFull] = []byte("overloaded")
 	t[ReasonMGCPDomainTableFull] = []byte("overloaded")
-	t[ReasonPendingFull] = []byte("overloaded")
-	t[ReasonSourceLimit] = []byte("overloaded")
+	t[ReasonMGCPPendingFull] = []byte("overloaded")
+	t[ReasonMGCPSourceLimit] = []byte("overloaded")
 	t[ReasonMGCPNoMechanism] = []byte("security agreement required")
 	t[ReasonMGCPBadOffer] = []byte("security agreement required: bad offer")
 	t[ReasonMGCPNoAgreement] = []byte("security agreement required: verify without an agreement")

@@ -339,7 +339,7 @@ func TestMGCPTables(t *testing.T) {
 			MGCPFromGateway, n.out)
 		full = full || ok && strings.HasPrefix(string(res), "409 1 ")
 	}
-	if !full || reasons(wd)["mgcp_txn_table_full"] == 0 || reasons(wd)["source_limit"] == 0 {
+	if !full || reasons(wd)["mgcp_txn_table_full"] == 0 || reasons(wd)["mgcp_source_limit"] == 0 {
 		t.Errorf("no 409 for a full table: %v", reasons(wd))
 	}
 }

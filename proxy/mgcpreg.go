@@ -103,9 +103,9 @@ func (w *Worker) mgcpRSIP(src netip.AddrPort, known bool) outcome {
 	switch err {
 	case nil:
 	case errPendingFull:
-		return outcome{code: 409, r: ReasonPendingFull}
+		return outcome{code: 409, r: ReasonMGCPPendingFull}
 	case errSourceBusy:
-		return outcome{code: 409, r: ReasonSourceLimit}
+		return outcome{code: 409, r: ReasonMGCPSourceLimit}
 	default:
 		return outcome{code: 510, r: ReasonMGCPBadOffer}
 	}
