@@ -114,3 +114,26 @@ func TestHelpersNoAllocs(t *testing.T) {
 		assertNoAllocs(t, name, f)
 	}
 }
+
+// TestWordZeroAlloc guards the verification word helpers: parse, input and
+// header writing allocate nothing when the buffers have room.
+func TestWordZeroAlloc(t *testing.T) {
+	var m Message
+	if err := m.Parse(wordInvite); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 1024)
+	aor := []byte("sip:alice@sigproxy.test")
+	tag := make([]byte, 32)
+	checks := map[string]func(){
+		"AppendWordInput": func() { _, _ = AppendWordInput(buf[:0], &m, WordT2P, 77, aor) },
+		"ParseWord":       func() { _, _, _ = ParseWord([]byte(`seq=1, mac="AAAA"`)) },
+		"Message.Word":    func() { m.Word() },
+		"AppendWord":      func() { _ = AppendWord(buf[:0], 12345, tag) },
+	}
+	for name, fn := range checks {
+		if n := testing.AllocsPerRun(100, fn); n != 0 {
+			t.Errorf("%s: %.1f allocations", name, n)
+		}
+	}
+}
