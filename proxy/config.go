@@ -118,6 +118,10 @@ type Config struct {
 	// DefaultMGCPTxnCapacity. Each source address may hold at most an
 	// eighth of them.
 	MGCPTxnCapacity int
+	// RefuseLegacy refuses requests from senders without a live session
+	// under a mechanism (PROTOCOL.md §13.2) like a request missing its
+	// verification word. Default false: they are relayed as before §13.
+	RefuseLegacy bool
 	// Mechanisms lists the mechanisms the proxy supports, in the order it
 	// advertises them in a 494. Default: hmac-sha256, ascon128a-v12.
 	Mechanisms []skd.Mechanism

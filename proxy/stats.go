@@ -92,6 +92,10 @@ const (
 	ReasonMGCPWordMalformed
 	ReasonMGCPWordMismatch
 	ReasonMGCPWordReplayed
+	ReasonWordMissing
+	ReasonWordMalformed
+	ReasonWordMismatch
+	ReasonWordReplayed
 	numReasons
 )
 
@@ -183,6 +187,11 @@ var reasonNames = [numReasons]string{
 	ReasonMGCPWordMalformed: "mgcp_word_malformed",
 	ReasonMGCPWordMismatch:  "mgcp_word_mismatch",
 	ReasonMGCPWordReplayed:  "mgcp_word_replayed",
+
+	ReasonWordMissing:   "word_missing",
+	ReasonWordMalformed: "word_malformed",
+	ReasonWordMismatch:  "word_mismatch",
+	ReasonWordReplayed:  "word_replayed",
 }
 
 // String returns the reason's stable snake_case name.
