@@ -324,3 +324,33 @@ func TestCATablesBounded(t *testing.T) {
 			st)
 	}
 }
+
+// TestCAGatewaysAddress sends what the CA writes for a gateway registering through
+// the proxy (X-SKDPX) to Config.MGCPGateways, the proxy's call-agent-facing socket,
+// and answers a direct-mode gateway at its source address.
+func TestCAGatewaysAddress(t *testing.T) {
+	side, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer side.Close()
+	e := newEnv(t, Config{MGCPListen: "127.0.0.1:0",
+		MGCPGateways: side.LocalAddr().String()})
+	e.ac.addSubscriber(t, "gw1")
+	e.ac.proxyKey(t, "sp1")
+	c := &caConn{t: t, conn: e.conn, to: e.srv.MGCPAddr()}
+	if _, err := e.conn.WriteToUDP([]byte(fmt.Sprintf(testRSIP, 1, "gw1",
+		"X-SKDPX: sp1;wrap=aes128gcm\r\n")), e.srv.MGCPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, mgcp.MaxMessageSize)
+	_ = side.SetReadDeadline(time.Now().Add(recvWait))
+	n, _, err := side.ReadFromUDP(buf)
+	if err != nil || !strings.HasPrefix(string(buf[:n]), "200 1 OK\r\n.\r\nRQNT ") {
+		t.Fatalf("proxy-mode challenge not at MGCPGateways: %v %q", err, buf[:n])
+	}
+	direct := c.exchange(fmt.Sprintf(testRSIP, 2, "gw1", "X-SKDOF: hmac-sha256\r\n"))
+	if !strings.HasPrefix(direct, "200 2 OK\r\n.\r\nRQNT ") {
+		t.Fatalf("direct-mode challenge not at the source: %q", direct)
+	}
+}
