@@ -37,15 +37,16 @@ func TestZeroAlloc(t *testing.T) {
 			_ = tb.Put(fresh[next%len(fresh)], s)
 			next++
 		},
-		"SessionTable.Get":         func() { tb.Get(aor, now) },
-		"SessionTable.Get missing": func() { tb.Get([]byte("sip:nobody"), now) },
-		"SessionTable.NextOut":     func() { tb.NextOut(aor, now) },
-		"SessionTable.AcceptIn":    func() { tb.AcceptIn(aor, 5, now) },
-		"SessionTable.Delete":      func() { tb.Delete(fresh[(next+100)%len(fresh)]) },
-		"SessionTable.Put+Delete":  func() { _ = tb.Put(fresh[7], s); tb.Delete(fresh[7]) },
-		"Keyring.KEK":              func() { _, _ = ring.KEK(kid) },
-		"Keyring.KEK unknown":      func() { _, _ = ring.KEK([]byte("9")) },
-		"Keyring.Open":             func() { _, _ = ring.Open(dst[:0], kid, skd.WrapAscon128aV12, ad, blob) },
+		"SessionTable.Get":                func() { tb.Get(aor, now) },
+		"SessionTable.Get missing":        func() { tb.Get([]byte("sip:nobody"), now) },
+		"SessionTable.NextOut":            func() { tb.NextOut(aor, now) },
+		"SessionTable.AcceptIn":           func() { tb.AcceptIn(aor, 5, now) },
+		"SessionTable.AcceptInRetransmit": func() { tb.AcceptInRetransmit(aor, 5, now, 1e9) },
+		"SessionTable.Delete":             func() { tb.Delete(fresh[(next+100)%len(fresh)]) },
+		"SessionTable.Put+Delete":         func() { _ = tb.Put(fresh[7], s); tb.Delete(fresh[7]) },
+		"Keyring.KEK":                     func() { _, _ = ring.KEK(kid) },
+		"Keyring.KEK unknown":             func() { _, _ = ring.KEK([]byte("9")) },
+		"Keyring.Open":                    func() { _, _ = ring.Open(dst[:0], kid, skd.WrapAscon128aV12, ad, blob) },
 	}
 	for name, fn := range checks {
 		fn() // warm up pools

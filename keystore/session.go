@@ -26,6 +26,11 @@ type Session struct {
 	OutSeq uint32
 	// In is the replay window of t2p word numbers.
 	In skd.Window
+
+	// lastIn is the t2p number AcceptInRetransmit accepted last, and
+	// lastInAt when (unix nanoseconds): its retransmissions pass for a while.
+	lastIn   uint32
+	lastInAt int64
 }
 
 // String redacts SK.
@@ -194,12 +199,14 @@ func (sh *sessionShard) put(t *SessionTable, h uint64, aor []byte, s *Session) b
 	defer sh.mu.Unlock()
 	if pos := sh.find(h, aor); pos >= 0 {
 		old := &sh.entries[sh.index[pos]].sess
-		out, in := old.OutSeq, old.In
+		kept := *old
 		same := old.Mech == s.Mech && subtle.ConstantTimeCompare(old.SK[:], s.SK[:]) == 1
 		*old = *s
 		if same {
-			old.OutSeq, old.In = out, in
+			old.OutSeq, old.In, old.lastIn, old.lastInAt = kept.OutSeq, kept.In,
+				kept.lastIn, kept.lastInAt
 		}
+		clear(kept.SK[:])
 		return true
 	}
 	if len(sh.free) == 0 {
@@ -285,6 +292,39 @@ func (t *SessionTable) AcceptIn(aor []byte, seq uint32, now int64) bool {
 	}
 	e := &sh.entries[sh.index[pos]].sess
 	return now < e.Expires && e.In.Accept(seq)
+}
+
+// AcceptInRetransmit is AcceptIn for a transport that retransmits a request
+// unchanged (SIP over UDP, RFC 3261 §17.1): a number the window refuses still
+// passes, with retransmit true, when it is the last number accepted here and
+// less than ttl nanoseconds have passed since. Call it only after the word's
+// tag verified, so the retransmission carries the same covered fields.
+//
+// Limitation: only the last number is remembered, so a retransmission of an
+// earlier request after a later one was accepted is refused; and within ttl
+// an identical copy sent by someone else passes as a retransmission.
+func (t *SessionTable) AcceptInRetransmit(aor []byte, seq uint32, now, ttl int64) (ok, retransmit bool) {
+	if len(aor) == 0 || len(aor) > MaxAOR {
+		return false, false
+	}
+	h, sh := t.locate(aor)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	pos := sh.find(h, aor)
+	if pos < 0 {
+		return false, false
+	}
+	e := &sh.entries[sh.index[pos]].sess
+	switch {
+	case now >= e.Expires:
+		return false, false
+	case e.In.Accept(seq):
+		e.lastIn, e.lastInAt = seq, now
+		return true, false
+	case seq != 0 && seq == e.lastIn && now-e.lastInAt < ttl:
+		return true, true
+	}
+	return false, false
 }
 
 // Delete removes the session of aor, if any, and wipes its key. It does not

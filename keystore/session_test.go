@@ -308,3 +308,39 @@ func TestSessionTableWordsConcurrent(t *testing.T) {
 			len(seen), accepted)
 	}
 }
+
+func TestSessionTableRetransmit(t *testing.T) {
+	tb := NewSessionTable(10)
+	aor := []byte("sip:alice@sigproxy.test")
+	_ = tb.Put(aor, sess(1, future()))
+	now := time.Now().UnixNano()
+	const ttl = int64(32 * time.Second)
+	steps := []struct {
+		seq      uint32
+		at       int64
+		ok, retx bool
+		what     string
+	}{
+		{1, now, true, false, "first"},
+		{1, now + 1e9, true, true, "retransmitted"},
+		{3, now + 2e9, true, false, "next"},
+		{1, now + 3e9, false, false, "earlier one after a later one"},
+		{3, now + 2e9 + ttl, false, false, "retransmission too late"},
+		{2, now + 4e9, true, false, "reordered"},
+		{0, now + 5e9, false, false, "zero"},
+	}
+	for _, s := range steps {
+		ok, retx := tb.AcceptInRetransmit(aor, s.seq, s.at, ttl)
+		if ok != s.ok || retx != s.retx {
+			t.Errorf("%s (%d): ok %v retransmit %v", s.what, s.seq, ok, retx)
+		}
+	}
+	// A new key forgets the last number.
+	_ = tb.Put(aor, sess(2, future()))
+	if ok, retx := tb.AcceptInRetransmit(aor, 2, now+6e9, ttl); !ok || retx {
+		t.Fatalf("first number under a new key: %v %v", ok, retx)
+	}
+	if ok, _ := tb.AcceptInRetransmit([]byte("sip:nobody"), 1, now, ttl); ok {
+		t.Fatal("accepted without a session")
+	}
+}
