@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
@@ -71,9 +72,12 @@ func (n *mgcpUDPNet) send(t testing.TB, from string, side MGCPSide, pkt string) 
 
 // startMGCPServer runs a Server with every protocol on 127.0.0.1, ports 0,
 // and MGCP's call agent at ca.
-func startMGCPServer(t testing.TB, ksp []byte, ca netip.AddrPort) *Server {
+func startMGCPServer(t testing.TB, ksp []byte, ca netip.AddrPort, loops ...int) *Server {
 	t.Helper()
 	cfg := mgcpConfig(t, ksp)
+	if len(loops) > 0 {
+		cfg.EventLoops = loops[0]
+	}
 	any0 := netip.MustParseAddrPort("127.0.0.1:0")
 	cfg.Listen, cfg.H248Listen, cfg.H248Softswitch = any0, any0, testMGC
 	cfg.MGCPGatewayListen, cfg.MGCPCallAgentListen, cfg.MGCPCallAgent = any0, any0, ca
@@ -95,11 +99,13 @@ func startMGCPServer(t testing.TB, ksp []byte, ca netip.AddrPort) *Server {
 	return srv
 }
 
-func startMGCPUDPWorld(t *testing.T) *mgcpWorld {
+func startMGCPUDPWorld(t *testing.T) *mgcpWorld { return startMGCPUDPWorldLoops(t, 1) }
+
+func startMGCPUDPWorldLoops(t *testing.T, loops int) *mgcpWorld {
 	t.Helper()
 	ca := listenUDP(t)
 	ksp := randBytes(t, skd.KspSize)
-	srv := startMGCPServer(t, ksp, ca.LocalAddr().(*net.UDPAddr).AddrPort())
+	srv := startMGCPServer(t, ksp, ca.LocalAddr().(*net.UDPAddr).AddrPort(), loops)
 	n := &mgcpUDPNet{srv: srv, socks: map[string]*net.UDPConn{
 		"gw1": listenUDP(t), "gw2": listenUDP(t), "ca": ca}}
 	wd := &mgcpWorld{t: t, ksp: ksp, kc: randBytes(t, skd.KcSize), net: n}
@@ -157,5 +163,27 @@ func TestMGCPConfig(t *testing.T) {
 	if _, _, ok := w.StepMGCP([]byte("200 1 OK\r\n"), testCA, MGCPFromCallAgent, nil); ok ||
 		h.Stats().Reasons["mgcp_disabled"] != 1 {
 		t.Error("a datagram with MGCP off was not dropped as mgcp_disabled")
+	}
+}
+
+// TestMGCPTwoEventLoops runs a registration through two event loops on
+// SO_REUSEPORT sockets: whichever loop takes a datagram, the state is
+// shared and the answer leaves from the socket its receiver knows.
+func TestMGCPTwoEventLoops(t *testing.T) {
+	wd := startMGCPUDPWorldLoops(t, 2)
+	testMGCPRegistration(t, wd, testOffer, skd.MechAscon128aV12, "ascon128a-v12;q=0.9")
+}
+
+// TestMGCPMappedCallAgentAddress: a dual-stack socket reports the call
+// agent as an IPv4-mapped address, which is still the call agent.
+func TestMGCPMappedCallAgentAddress(t *testing.T) {
+	wd := newMGCPStepWorld(t, nil)
+	n := wd.net.(*mgcpStepNet)
+	id := wd.fromGW("gw1", mgcpRSIP(5, testDomain1, "restart", ""), "ca")[0].TransactionID()
+	mapped := netip.AddrPortFrom(netip.AddrFrom16(testCA.Addr().As16()), testCA.Port())
+	resp := []byte("200 " + strconv.FormatUint(uint64(id), 10) + " OK\r\n")
+	if _, dst, ok := n.w.StepMGCP(resp, mapped, MGCPFromCallAgent, n.out); !ok || dst != testGW1 {
+		t.Errorf("response from %v: sent %v to %v (%v)", mapped, ok, dst,
+			n.h.Stats().Reasons)
 	}
 }
