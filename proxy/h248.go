@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"math"
 	"net/netip"
 	"strconv"
@@ -94,6 +95,8 @@ type h248Worker struct {
 	refused  [maxRefusals]refusal
 	nRefused int
 	mg       netip.AddrPort // where the MGC's message goes, once known
+	word     wordScratch
+	worded   bool // the gateway's message carried a verified t2p word
 }
 
 // refusal is a gateway transaction the proxy answers with an Error.
@@ -114,7 +117,7 @@ type outcome struct {
 
 func newH248Worker() *h248Worker {
 	return &h248Worker{px: make([]byte, 0, 128), server: make([]byte, 0, maxOffer+32),
-		auth: make([]byte, 0, 128)}
+		auth: make([]byte, 0, 128), word: newWordScratch()}
 }
 
 // StepH248 handles one H.248 datagram received from src on the H.248 socket
@@ -135,10 +138,13 @@ func (w *Worker) StepH248(pkt []byte, src netip.AddrPort, out []byte) (res []byt
 	w.now = time.Now().UnixNano()
 	hw := w.hw
 	if err := hw.msg.Parse(pkt); err != nil {
+		if errors.Is(err, h248.ErrBadAuth) && st.mgs.live(src, w.now) {
+			return w.drop(ReasonH248WordMalformed)
+		}
 		return w.drop(ReasonH248Malformed)
 	}
 	hw.ed.Reset(&hw.msg)
-	hw.nIDs, hw.nRefused, hw.mg = 0, 0, netip.AddrPort{}
+	hw.nIDs, hw.nRefused, hw.mg, hw.worded = 0, 0, netip.AddrPort{}, false
 	if sameAddrPort(src, st.mgc) {
 		return w.h248FromMGC(out[:0])
 	}
@@ -155,6 +161,9 @@ func (w *Worker) StepH248(pkt []byte, src netip.AddrPort, out []byte) (res []byt
 // alone in practice.
 func (w *Worker) h248FromMG(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort, bool) {
 	hw := w.hw
+	if r := w.h248WordIn(src); r != ReasonNone {
+		return w.h248RefuseWord(out, src, r)
+	}
 	for tx := hw.msg.Root().FirstChild(); tx.Valid(); tx = tx.Next() {
 		if tx.Token() != h248.TokTransaction {
 			continue
@@ -208,7 +217,7 @@ func (w *Worker) h248Request(src netip.AddrPort, tx h248.Node) outcome {
 			kind = max(kind, o.kind)
 		}
 	}
-	id, _, err := st.txns.assign(key, kind, w.now)
+	id, _, err := st.txns.assignWorded(key, kind, w.hw.worded, w.now)
 	switch err {
 	case nil:
 	case errTxnSource:
@@ -325,6 +334,9 @@ var (
 			t[r] = append([]byte(textKeyDistFailed), r.String()[len("h248_"):]...)
 		}
 		t[ReasonH248KeyDistNoAgreement] = []byte(textKeyDistFailed + "no agreement")
+		for r := ReasonH248WordMissing; r <= ReasonH248WordReplayed; r++ {
+			t[r] = append([]byte("sigproxy: verification word "), r.String()[len("h248_word_"):]...)
+		}
 		return t
 	}()
 )

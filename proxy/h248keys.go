@@ -159,11 +159,7 @@ func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) Reason {
 	if !ok {
 		return ReasonH248MAC
 	}
-	au := append(hw.auth[:0], "Authentication = "...)
-	au = append(au, seq...)
-	au = append(au, ":0x"...)
-	au = append(au, hw.hexTag[:hex.Encode(hw.hexTag[:], tag)]...)
-	hw.auth = au
+	hw.auth = appendAuthHeader(hw.auth[:0], spi, h248Seq, hw.hexTag[:hex.Encode(hw.hexTag[:], tag)])
 	if hw.ed.SetAuth(hw.auth) != nil {
 		return ReasonH248MAC
 	}
@@ -173,8 +169,8 @@ func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) Reason {
 // appendSPISeq writes "0x<SPI>:0x<SeqNum>", eight lower-case hex digits each.
 func appendSPISeq(dst []byte, spi, seq uint32) []byte {
 	const digits = "0123456789abcdef"
-	for _, v := range [2]uint32{spi, seq} {
-		if len(dst) > 0 {
+	for i, v := range [2]uint32{spi, seq} {
+		if i > 0 {
 			dst = append(dst, ':')
 		}
 		dst = append(dst, "0x"...)
@@ -205,7 +201,7 @@ func (w *Worker) h248Store(p *pending, sk []byte) Reason {
 	hw := w.hw
 	key := append(hw.sessKey[:0], h248SessionPrefix...)
 	key = append(key, p.identity.bytes()...)
-	if !w.storeGatewaySession(w.h.h248.mgs, key, hw.mg, p, sk) {
+	if !w.storeGatewaySession(w.h.h248.mgs, key, hw.mg, p, sk, h248Seq) {
 		return ReasonH248SessionFull
 	}
 	return ReasonNone
@@ -213,13 +209,15 @@ func (w *Worker) h248Store(p *pending, sk []byte) Reason {
 
 // storeGatewaySession keeps SK under key (the protocol's prefix and the
 // identity) for h248SessionTTL and records in mgs that gw holds it; false
-// when either table is full.
+// when either table is full. outSeq is the last p2t word number the
+// registration itself used (§13.1: 1 for H.248, whose success carries
+// SeqNum 1; 0 for MGCP).
 func (w *Worker) storeGatewaySession(mgs *mgTable, key []byte, gw netip.AddrPort, p *pending,
-	sk []byte) bool {
+	sk []byte, outSeq uint32) bool {
 	if !mgs.put(gw, p.identity.bytes(), w.now+h248SessionTTL) {
 		return false
 	}
-	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL}
+	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL, OutSeq: outSeq}
 	copy(sess.SK[:], sk)
 	err := w.h.sessions.Put(key, &sess)
 	clear(sess.SK[:])
@@ -289,6 +287,25 @@ func (t *mgTable) put(mg netip.AddrPort, identity []byte, expires int64) bool {
 	_ = r.identity.set(identity)
 	r.expires = expires
 	return true
+}
+
+// get appends the identity mg holds a live session for to dst.
+func (t *mgTable) get(mg netip.AddrPort, dst []byte, now int64) ([]byte, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.m[mg]
+	if r == nil || r.expires <= now {
+		return dst, false
+	}
+	return append(dst, r.identity.bytes()...), true
+}
+
+// live reports whether mg holds a live session.
+func (t *mgTable) live(mg netip.AddrPort, now int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.m[mg]
+	return r != nil && r.expires > now
 }
 
 // take removes mg's entry and appends its identity to dst.

@@ -270,7 +270,7 @@ func (w *Worker) h248FromMGC(out []byte) ([]byte, netip.AddrPort, bool) {
 	var mg netip.AddrPort
 	var regs [4]mgcReply
 	var first txnEntry
-	nRegs := 0
+	nRegs, worded := 0, false
 	for tx := hw.msg.Root().FirstChild(); tx.Valid(); tx = tx.Next() {
 		tok := tx.Token()
 		if tok != h248.TokReply && tok != h248.TokPending {
@@ -284,6 +284,7 @@ func (w *Worker) h248FromMGC(out []byte) ([]byte, netip.AddrPort, bool) {
 			first = e
 		}
 		mg = e.mg
+		worded = worded || e.worded && tok == h248.TokReply && !replyError(tx)
 		if o := w.setTxnID(tx, e.mgID); o.r != ReasonNone {
 			return w.drop(o.r)
 		}
@@ -315,6 +316,11 @@ func (w *Worker) h248FromMGC(out []byte) ([]byte, netip.AddrPort, bool) {
 	if !keys && hw.msg.Root().FindParam(pkgSKD, "proxy").Valid() {
 		// A proxy copy of a key never passes through unopened.
 		return w.h248FailClosed(out, first, ReasonH248KeyDistNoAgreement)
+	}
+	if worded && !keys {
+		// A success answering a worded request gets a p2t word (§13.2); a
+		// registration success carries its own MAC in the header instead.
+		return w.h248ForwardWorded(out, mg)
 	}
 	return w.h248Forward(out, mg)
 }

@@ -57,6 +57,7 @@ type txnEntry struct {
 	mg       netip.AddrPort
 	mgID     uint32
 	kind     uint8
+	worded   bool // the request carried a verified t2p word: successes get a p2t word
 	counted  bool
 	bucket   uint16
 	deadline int64
@@ -111,6 +112,13 @@ func (t *txnTable) hashKey(k txnKey) uint64 {
 // id, and kind is raised, never lowered, so a retransmitted registration
 // keeps its role. known reports an existing entry.
 func (t *txnTable) assign(k txnKey, kind uint8, now int64) (id uint32, known bool, err error) {
+	return t.assignWorded(k, kind, false, now)
+}
+
+// assignWorded is assign for a request that carried a verified t2p word
+// (worded) or not; an entry once worded stays so.
+func (t *txnTable) assignWorded(k txnKey, kind uint8, worded bool, now int64) (id uint32,
+	known bool, err error) {
 	shard := uint32(t.hashKey(k) % txnShards)
 	s := &t.shards[shard]
 	s.mu.Lock()
@@ -120,6 +128,7 @@ func (t *txnTable) assign(k txnKey, kind uint8, now int64) (id uint32, known boo
 		if e.deadline >= now {
 			e.deadline = now + txnTTL
 			e.kind = max(e.kind, kind)
+			e.worded = e.worded || worded
 			s.byID[id] = e
 			return id, true, nil
 		}
@@ -140,8 +149,8 @@ func (t *txnTable) assign(k txnKey, kind uint8, now int64) (id uint32, known boo
 		}
 		id = s.next<<txnShardBits | shard
 		if _, used := s.byID[id]; !used {
-			s.byID[id] = txnEntry{mg: k.mg, mgID: k.id, kind: kind, counted: true,
-				bucket: bucket, deadline: now + txnTTL}
+			s.byID[id] = txnEntry{mg: k.mg, mgID: k.id, kind: kind, worded: worded,
+				counted: true, bucket: bucket, deadline: now + txnTTL}
 			s.byKey[k] = id
 			return id, false, nil
 		}
