@@ -36,9 +36,53 @@ type Collector struct {
 	registrations, events, chosen  *prometheus.Desc
 	pending, sessions              *prometheus.Desc
 
-	// The H.248 share of the totals above.
-	h248Received, h248Sent, h248Local *prometheus.Desc
-	h248Registrations, h248Txns       *prometheus.Desc
+	// The H.248 and MGCP shares of the totals above.
+	h248, mgcp  share
+	mgcpDomains *prometheus.Desc
+}
+
+// share is one protocol's part of the totals: its own families, named
+// <proto>_messages_received_total and so on.
+type share struct {
+	received, sent, local, registrations, txns *prometheus.Desc
+}
+
+// newShare builds the families of a protocol share; name is how help texts
+// call the protocol, socket where its datagrams arrive.
+func newShare(proto, name, socket string) share {
+	d := func(suffix, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(namespace, proto, suffix), help,
+			labels, nil)
+	}
+	return share{
+		received: d("messages_received_total",
+			"Datagrams received on the "+socket+" (included in messages_received_total)."),
+		sent: d("messages_sent_total",
+			"Datagrams sent from the "+socket+" (included in messages_sent_total)."),
+		local: d("local_replies_total",
+			name+" error replies the proxy built itself (included in local_replies_total)."),
+		registrations: d("registrations_total",
+			name+" registrations by outcome (included in registrations_total).", "outcome"),
+		txns: d("transactions", "Open "+name+" transactions from gateways."),
+	}
+}
+
+func (s share) descs() []*prometheus.Desc {
+	return []*prometheus.Desc{s.received, s.sent, s.local, s.registrations, s.txns}
+}
+
+// collect sends the share's values from one snapshot.
+func (s share) collect(ch chan<- prometheus.Metric, in, out, local, reg, dereg uint64,
+	txns int) {
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	counter(s.received, in)
+	counter(s.sent, out)
+	counter(s.local, local)
+	counter(s.registrations, reg, "registered")
+	counter(s.registrations, dereg, "deregistered")
+	ch <- prometheus.MustNewConstMetric(s.txns, prometheus.GaugeValue, float64(txns))
 }
 
 // NewCollector returns a Collector reading src.
@@ -69,18 +113,13 @@ func NewCollector(src Source) *Collector {
 			"reason"),
 		chosen: d("mechanism_chosen_total",
 			"Security mechanisms the proxy chose in negotiation, by mechanism.", "mechanism"),
-		pending:  d("pending_registrations", "Registrations in progress, SIP and H.248."),
-		sessions: d("sessions", "Live session keys (registered terminals), SIP and H.248."),
+		pending:  d("pending_registrations", "Registrations in progress, all protocols."),
+		sessions: d("sessions", "Live session keys (registered terminals), all protocols."),
 
-		h248Received: d("h248_messages_received_total",
-			"Datagrams received on the H.248 socket (included in messages_received_total)."),
-		h248Sent: d("h248_messages_sent_total",
-			"Datagrams sent from the H.248 socket (included in messages_sent_total)."),
-		h248Local: d("h248_local_replies_total",
-			"H.248 Error replies the proxy built itself (included in local_replies_total)."),
-		h248Registrations: d("h248_registrations_total",
-			"H.248 registrations by outcome (included in registrations_total).", "outcome"),
-		h248Txns: d("h248_transactions", "Open H.248 transactions from gateways."),
+		h248: newShare("h248", "H.248", "H.248 socket"),
+		mgcp: newShare("mgcp", "MGCP", "MGCP sockets"),
+		mgcpDomains: d("mgcp_domains",
+			"Endpoint domains learned from RSIP, which route the call agent's commands."),
 	}
 }
 
@@ -102,9 +141,10 @@ func (c *Collector) HandlingLatency() prometheus.Histogram { return c.latency }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.received, c.sent, c.handled, c.local,
-		c.registrations, c.events, c.chosen, c.pending, c.sessions,
-		c.h248Received, c.h248Sent, c.h248Local, c.h248Registrations, c.h248Txns} {
+	descs := []*prometheus.Desc{c.received, c.sent, c.handled, c.local,
+		c.registrations, c.events, c.chosen, c.pending, c.sessions, c.mgcpDomains}
+	descs = append(append(descs, c.h248.descs()...), c.mgcp.descs()...)
+	for _, d := range descs {
 		ch <- d
 	}
 	c.latency.Describe(ch)
@@ -140,13 +180,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.pending, st.Pending)
 	gauge(c.sessions, st.Sessions)
-	h := st.H248
-	counter(c.h248Received, h.MessagesIn)
-	counter(c.h248Sent, h.MessagesOut)
-	counter(c.h248Local, h.LocalReplies)
-	counter(c.h248Registrations, h.Registered, "registered")
-	counter(c.h248Registrations, h.Deregistered, "deregistered")
-	gauge(c.h248Txns, h.Transactions)
+	h, m := st.H248, st.MGCP
+	c.h248.collect(ch, h.MessagesIn, h.MessagesOut, h.LocalReplies, h.Registered,
+		h.Deregistered, h.Transactions)
+	c.mgcp.collect(ch, m.MessagesIn, m.MessagesOut, m.LocalReplies, m.Registered,
+		m.Deregistered, m.Transactions)
+	gauge(c.mgcpDomains, m.Domains)
 	c.latency.Collect(ch)
 }
 
