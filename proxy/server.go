@@ -243,25 +243,18 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	var send bool
 	var tc *tcpConn // a message for a peer connected over TCP
 	if s.isH248(c) {
-		res, dst, send = bw.w.StepH248(pkt, ua.AddrPort(), buf.B)
-		// Limitation: a reply for a gateway whose TCP connection is gone
-		// goes over UDP to the address it came from; no connection is
-		// opened to it.
-		if send && s.h.tcp != nil {
-			if tc = s.h.tcp.getH248(dst); tc != nil {
-				res, send = s.tpktWrap(res)
-			}
-		}
+		res, dst, tc, send = s.stepH248(bw.w, buf, pkt, ua.AddrPort())
 	} else {
 		res, dst, send = bw.w.Step(pkt, ua.AddrPort(), buf.B)
 		tc = bw.w.outConn
+		if send {
+			buf.B = res
+		}
 	}
 	switch {
 	case send && tc != nil:
-		buf.B = res
 		sendTCP(c, tc, res)
 	case send:
-		buf.B = res
 		if _, err := c.SendTo(res, bw.udpAddr(dst)); err != nil {
 			s.h.count(ReasonSendFailed)
 		}

@@ -21,3 +21,14 @@ func TestTCPPathAllocatesNothing(t *testing.T) {
 		t.Error("no cross-loop hand-over was run")
 	}
 }
+
+// TestTPKTPathAllocatesNothing is the same guard for H.248 over TCP.
+func TestTPKTPathAllocatesNothing(t *testing.T) {
+	r, msgs := newTPKTRig(t)
+	for _, c := range tpktPathCases(r, msgs) {
+		c.run()
+		if a := testing.AllocsPerRun(200, c.run); a != 0 {
+			t.Errorf("%s: %.1f allocations per message, want 0", c.name, a)
+		}
+	}
+}

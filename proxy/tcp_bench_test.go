@@ -128,3 +128,17 @@ func BenchmarkTCPLoopback(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTPKTMessage is BenchmarkTCPMessage for H.248 over TCP, for each
+// of tpktPathCases.
+func BenchmarkTPKTMessage(b *testing.B) {
+	r, msgs := newTPKTRig(b)
+	for _, c := range tpktPathCases(r, msgs) {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.run()
+			}
+		})
+	}
+}

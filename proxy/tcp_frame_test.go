@@ -367,18 +367,30 @@ var (
 	fakeSoftswitchUDP = net.UDPAddrFromAddrPort(testSoftswitch)
 )
 
-// fakeDatagram is a gnet.Conn for one datagram on the SIP UDP socket.
+// fakeDatagram is a gnet.Conn for one datagram on a UDP socket: the SIP
+// one from the softswitch unless local and remote say otherwise.
 type fakeDatagram struct {
 	gnet.Conn
-	pkt    []byte
-	loop   gnet.EventLoop
-	sentTo netip.AddrPort
+	pkt           []byte
+	loop          gnet.EventLoop
+	sentTo        netip.AddrPort
+	local, remote *net.UDPAddr
 }
 
 func (f *fakeDatagram) Next(int) ([]byte, error)  { return f.pkt, nil }
 func (f *fakeDatagram) EventLoop() gnet.EventLoop { return f.loop }
-func (f *fakeDatagram) LocalAddr() net.Addr       { return fakeLocalUDP }
-func (f *fakeDatagram) RemoteAddr() net.Addr      { return fakeSoftswitchUDP }
+func (f *fakeDatagram) LocalAddr() net.Addr {
+	if f.local != nil {
+		return f.local
+	}
+	return fakeLocalUDP
+}
+func (f *fakeDatagram) RemoteAddr() net.Addr {
+	if f.remote != nil {
+		return f.remote
+	}
+	return fakeSoftswitchUDP
+}
 func (f *fakeDatagram) SendTo(p []byte, a net.Addr) (int, error) {
 	f.sentTo = a.(*net.UDPAddr).AddrPort()
 	return len(p), nil
@@ -408,9 +420,23 @@ type tcpRig struct {
 func newTCPRig(t testing.TB) *tcpRig {
 	t.Helper()
 	h, tc := tcpHandler(t)
+	r := rigAround(h, tc)
+	r.s.udpFD = udpSocketFD(t)
+	return r
+}
+
+// rigAround puts tc on loop 1 of a new rig for h.
+func rigAround(h *Handler, tc *tcpConn) *tcpRig {
 	r := &tcpRig{s: NewServer(h), tc: tc, loops: [2]*fakeLoop{{}, {}}}
 	r.conn = &fakeStream{loop: r.loops[0]}
 	tc.conn, tc.loop = r.conn, r.loops[0]
+	return r
+}
+
+// udpSocketFD returns the descriptor of a UDP socket on loopback, as the
+// server's duplicated sockets are.
+func udpSocketFD(t testing.TB) int {
+	t.Helper()
 	sock, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
 	if err != nil {
 		t.Fatal(err)
@@ -421,8 +447,7 @@ func newTCPRig(t testing.TB) *tcpRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	r.s.udpFD = int(f.Fd())
-	return r
+	return int(f.Fd())
 }
 
 // TestTCPWriteOverflow: a peer that does not read is closed once

@@ -190,19 +190,13 @@ func (k *tcpSink) message(msg []byte) bool {
 // gateway's), the rest to the MGC over UDP.
 func (k *tcpSink) h248Message(msg []byte) bool {
 	buf := bytebufferpool.Get()
-	w := k.bw.w
-	res, dst, send := w.StepH248(msg, k.tc.remote, buf.B)
-	k.tc.last.Store(w.now)
-	if send {
-		buf.B = res
-		if tc := k.s.h.tcp.getH248(dst); tc != nil {
-			if res, send = k.s.tpktWrap(res); send {
-				buf.B = res
-				sendTCP(k.tc.conn, tc, res)
-			}
-		} else {
-			k.s.sendUDPFrom(k.s.h248UDPFD, k.s.h248Listen.Addr().Is4(), k.bw, res, dst)
-		}
+	res, dst, tc, send := k.s.stepH248(k.bw.w, buf, msg, k.tc.remote)
+	k.tc.last.Store(k.bw.w.now)
+	switch {
+	case send && tc != nil:
+		sendTCP(k.tc.conn, tc, res)
+	case send:
+		k.s.sendUDPFrom(k.s.h248UDPFD, k.s.h248Listen.Addr().Is4(), k.bw, res, dst)
 	}
 	bytebufferpool.Put(buf)
 	k.s.h.ctr.handled.Add(1)

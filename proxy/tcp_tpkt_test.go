@@ -250,3 +250,71 @@ func FuzzTPKTStream(f *testing.F) {
 		}
 	})
 }
+
+// newTPKTRig is a tcpRig for H.248 over TCP: a handler with a gateway
+// registered from testMG1, whose connection the rig holds, and the
+// messages of that registration.
+func newTPKTRig(t testing.TB) (*tcpRig, h248Messages) {
+	t.Helper()
+	ksp := randBytes(t, skd.KspSize)
+	ring, err := keystore.NewKeyring([]keystore.ProxyKey{{KID: testKID, Key: ksp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewHandler(Config{ProxyID: "sp1", Listen: testProxyAddr, Softswitch: testSoftswitch,
+		H248Listen: testH248Proxy, H248Softswitch: testMGC, H248TCPListen: testTCPProxy,
+		Keyring: ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := &h248World{t: t, ksp: ksp, kc: randBytes(t, skd.KcSize),
+		net: &stepNet{h: h, w: h.NewWorker(), out: make([]byte, 0, 8192)}}
+	copy(wd.sk[:], randBytes(t, skd.SessionKeySize))
+	msgs := recordH248(t, wd)
+	tc := &tcpConn{remote: testMG1, h: h, idx: -1, h248: true}
+	if err := h.tcp.add(tc); err != nil {
+		t.Fatal(err)
+	}
+	r := rigAround(h, tc)
+	r.s.h248UDPFD, r.s.h248Listen = udpSocketFD(t), testH248Proxy
+	r.s.h248Port, r.s.h248IP = int(testH248Proxy.Port()), net.IP(testH248Proxy.Addr().AsSlice())
+	return r, msgs
+}
+
+// tpktPathCases are the H.248 TCP path's kinds of message: a ServiceChange
+// read in TPKT from the gateway's connection and sent to the MGC by UDP,
+// and the MGC's challenge wrapped in TPKT for the connection from the
+// owner loop or handed to it from another loop.
+func tpktPathCases(r *tcpRig, msgs h248Messages) []tcpPathCase {
+	fromMGC := func(loop int) func() {
+		c := &fakeDatagram{pkt: msgs.challenge, loop: r.loops[loop],
+			local:  net.UDPAddrFromAddrPort(testH248Proxy),
+			remote: net.UDPAddrFromAddrPort(testMGC)}
+		return func() { r.s.OnTraffic(c) }
+	}
+	return []tcpPathCase{
+		{"tpkt_request", r.feed([]byte(tpkt(string(msgs.serviceChange))))},
+		{"tpkt_reply_same_loop", fromMGC(0)},
+		{"tpkt_reply_other_loop", fromMGC(1)},
+	}
+}
+
+// TestTPKTPathRoutes checks where the H.248 TCP path sends: the MGC's
+// reply reaches the gateway's connection in TPKT, from either loop.
+func TestTPKTPathRoutes(t *testing.T) {
+	r, msgs := newTPKTRig(t)
+	for _, c := range tpktPathCases(r, msgs) {
+		r.conn.written = r.conn.written[:0]
+		c.run()
+		if c.name == "tpkt_request" {
+			continue
+		}
+		if len(r.conn.written) < 5 || r.conn.written[0] != tpktVersion ||
+			int(binary.BigEndian.Uint16(r.conn.written[2:])) != len(r.conn.written) {
+			t.Errorf("%s: the gateway's connection got %q", c.name, r.conn.written)
+		}
+	}
+	if st := r.s.h.Stats(); st.H248.MessagesOut < 3 || len(st.Reasons) != 0 {
+		t.Errorf("sent %d, reasons %v", st.H248.MessagesOut, st.Reasons)
+	}
+}
