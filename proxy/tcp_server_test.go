@@ -52,19 +52,26 @@ func startTCPWorld(t testing.TB, adjust func(*Config)) *tcpWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wd.srv = NewServer(h)
+	wd.srv = startServer(t, h)
+	wd.proxyUDP = net.UDPAddrFromAddrPort(h.Addr())
+	return wd
+}
+
+// startServer runs a Server for h until the test ends.
+func startServer(t testing.TB, h *Handler) *Server {
+	t.Helper()
+	srv := NewServer(h)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := wd.srv.Start(ctx); err != nil {
+	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = wd.srv.Stop(ctx)
+		_ = srv.Stop(ctx)
 	})
-	wd.proxyUDP = net.UDPAddrFromAddrPort(h.Addr())
-	return wd
+	return srv
 }
 
 // tcpTerm is a terminal connected to the proxy over TCP.

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -170,17 +169,7 @@ func newTCPH248World(t *testing.T) *h248World {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(h)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Stop(ctx)
-	})
+	srv := startServer(t, h)
 	n := &tcpH248Net{srv: srv, mgc: mgc, conns: map[string]*net.TCPConn{},
 		udp: net.UDPAddrFromAddrPort(srv.H248Addr())}
 	for _, name := range []string{"mg1", "mg2"} {
