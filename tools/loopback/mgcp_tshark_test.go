@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sigproxy/sigproxy/codec/mgcp"
 	"github.com/sigproxy/sigproxy/tools/terminal"
@@ -45,7 +44,7 @@ func TestWiresharkDecodesMGCP(t *testing.T) {
 	for i, id := range ids {
 		cfgs[i] = terminal.Config{Protocol: terminal.ProtocolMGCP, Identity: id,
 			Kc: sys.Kc(id), Proxy: sys.MGCPProxyAddr(), Offer: []string{"hmac-sha256;q=0.5"},
-			T1: 100 * time.Millisecond}
+			T1: captureT1}
 	}
 	cfgs[1].Offer = []string{"ascon128a-v12"}
 	cfgs[2].Proxy = sys.MGCPSoftswitchAddr()
