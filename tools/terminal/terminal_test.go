@@ -284,7 +284,9 @@ func TestTimeout(t *testing.T) {
 		t.Run(fault, func(t *testing.T) {
 			f := newFake(t, fakeOpts{fault: fault})
 			cfg := testConfig(f, "ivan", "hmac-sha256")
-			cfg.Timeout = 200 * time.Millisecond
+			// Long enough for two retransmissions of the second REGISTER after a
+			// first transaction slowed by a loaded machine.
+			cfg.Timeout = 500 * time.Millisecond
 			start := time.Now()
 			rep, err := register(t, cfg)
 			if !errors.Is(err, ErrTimeout) || rep.Outcome != "failed: timeout" {
