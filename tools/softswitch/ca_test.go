@@ -112,39 +112,12 @@ func TestGWRetransmission(t *testing.T) {
 // character of the named X-SKDKD value ("mac" or "terminal") in the CA's datagrams;
 // field "drop" drops the CA's first answer to each gateway command instead.
 func startMGCPRelay(t *testing.T, ca *net.UDPAddr, field string) *net.UDPAddr {
-	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	go func() {
-		buf := make([]byte, mgcp.MaxMessageSize)
-		var gw *net.UDPAddr
-		dropped := map[string]bool{}
-		for {
-			n, src, err := conn.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			pkt := append([]byte(nil), buf[:n]...)
-			dst := ca
-			if src.Port == ca.Port {
-				dst, pkt = gw, tamperKD(pkt, field)
-				first, _, _ := bytes.Cut(pkt, []byte("\n"))
-				if field == "drop" && !dropped[string(first)] {
-					dropped[string(first)] = true
-					continue
-				}
-			} else {
-				gw = src
-			}
-			if dst != nil {
-				_, _ = conn.WriteToUDP(pkt, dst)
-			}
-		}
-	}()
-	return conn.LocalAddr().(*net.UDPAddr)
+	return startRelay(t, ca, field == "drop", func(pkt []byte) []byte {
+		return tamperKD(pkt, field)
+	}, func(pkt []byte) string {
+		first, _, _ := bytes.Cut(pkt, []byte("\n"))
+		return string(first)
+	})
 }
 
 // tamperKD changes the 20th character of the X-SKDKD value name="...".

@@ -166,6 +166,15 @@ func TestMGRetransmission(t *testing.T) {
 // named part of any message that carries an authentication header; field "drop"
 // drops the first MGC message answering each gateway transaction instead.
 func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr {
+	return startRelay(t, mgc, field == "drop", func(pkt []byte) []byte { return tamper(pkt, field) },
+		replyLine)
+}
+
+// startRelay forwards datagrams between one gateway and server, passing the
+// server's through edit; with drop, the first server datagram of each key is
+// dropped instead of forwarded.
+func startRelay(t *testing.T, server *net.UDPAddr, drop bool, edit func([]byte) []byte,
+	key func([]byte) string) *net.UDPAddr {
 	t.Helper()
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -174,7 +183,7 @@ func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr
 	t.Cleanup(func() { _ = conn.Close() })
 	go func() {
 		buf := make([]byte, h248.MaxMessageSize)
-		var mg *net.UDPAddr
+		var gw *net.UDPAddr
 		dropped := map[string]bool{}
 		for {
 			n, src, err := conn.ReadFromUDP(buf)
@@ -182,15 +191,15 @@ func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr
 				return
 			}
 			pkt := append([]byte(nil), buf[:n]...)
-			dst := mgc
-			if src.Port == mgc.Port {
-				dst, pkt = mg, tamper(pkt, field)
-				if field == "drop" && !dropped[replyLine(pkt)] {
-					dropped[replyLine(pkt)] = true
+			dst := server
+			if src.Port == server.Port {
+				dst, pkt = gw, edit(pkt)
+				if drop && !dropped[key(pkt)] {
+					dropped[key(pkt)] = true
 					continue
 				}
 			} else {
-				mg = src
+				gw = src
 			}
 			if dst != nil {
 				_, _ = conn.WriteToUDP(pkt, dst)
@@ -200,7 +209,7 @@ func startTamperRelay(t *testing.T, mgc *net.UDPAddr, field string) *net.UDPAddr
 	return conn.LocalAddr().(*net.UDPAddr)
 }
 
-// replyLine returns the "Reply = N" line of an MGC message.
+// replyLine returns the N of "Reply = N" in an MGC message.
 func replyLine(pkt []byte) string {
 	_, rest, _ := strings.Cut(string(pkt), "Reply = ")
 	id, _, _ := strings.Cut(rest, " ")
