@@ -93,6 +93,7 @@ type mgcpWorker struct {
 	px      []byte // the X-SKDPX value
 	sv      []byte // the X-SKDSV value of a challenge
 	kd      []byte // the rewritten X-SKDKD value
+	wd      mgcpWordScratch
 	txnID   [10]byte
 
 	resp     [mgcp.MaxPiggyback]mgcpResp // the call agent's responses, by position
@@ -113,7 +114,8 @@ type mgcpResp struct {
 
 func newMGCPWorker() *mgcpWorker {
 	return &mgcpWorker{px: make([]byte, 0, 128), sv: make([]byte, 0, maxOffer),
-		kd: make([]byte, 0, 512)}
+		kd: make([]byte, 0, 512), wd: mgcpWordScratch{wordScratch: newWordScratch(),
+			val: make([]byte, 0, 128)}}
 }
 
 // StepMGCP handles one MGCP datagram received from src on the socket side
@@ -233,6 +235,10 @@ func (w *Worker) mgcpCommand(src netip.AddrPort) outcome {
 	mw := w.mw
 	st := w.h.mgcp
 	key := txnKey{mg: src, id: mw.msg.TransactionID()}
+	r, worded := w.mgcpWordIn(src)
+	if r != ReasonNone {
+		return outcome{code: 510, r: r}
+	}
 	var o outcome
 	switch mw.msg.Verb() {
 	case mgcp.VerbRSIP:
@@ -243,7 +249,7 @@ func (w *Worker) mgcpCommand(src netip.AddrPort) outcome {
 	if o.code != 0 || o.r != ReasonNone {
 		return o
 	}
-	id, _, err := st.txns.assign(key, o.kind, w.now)
+	id, _, err := st.txns.assignWorded(key, o.kind, worded, w.now)
 	switch err {
 	case nil:
 	case errTxnSource:
@@ -358,6 +364,9 @@ var mgcpTexts = func() [numReasons][]byte {
 	t[ReasonMGCPNoAgreement] = []byte("security agreement required: verify without an agreement")
 	t[ReasonMGCPVerifyMismatch] = []byte("security agreement required: verify changed")
 	t[ReasonMGCPOfferMismatch] = []byte("security agreement required: offer changed")
+	for r := ReasonMGCPWordMissing; r <= ReasonMGCPWordReplayed; r++ {
+		t[r] = append([]byte("verification word "), r.String()[len("mgcp_word_"):]...)
+	}
 	for r := ReasonMGCPChallengeBad; r <= ReasonMGCPKeyDistNoAgreement; r++ {
 		t[r] = append([]byte("key distribution failed: "), r.String()[len("mgcp_"):]...)
 	}

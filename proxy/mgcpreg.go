@@ -242,7 +242,13 @@ func (w *Worker) mgcpFromCallAgent(pkt []byte, out []byte) ([]byte, netip.AddrPo
 			// Keys ride in an RQNT only; a proxy copy never passes unopened.
 			return w.mgcpFailClosed(out, first, ReasonMGCPKeyDistNoAgreement)
 		}
-		if out, r = mw.appendMessage(out); r != ReasonNone {
+		if rs := &mw.resp[i]; rs.ok && rs.e.worded && rs.code >= 200 && rs.code < 300 {
+			// A success to a worded command gets a p2t word (§13.2).
+			out, r = w.mgcpAppendWorded(out)
+		} else {
+			out, r = mw.appendMessage(out)
+		}
+		if r != ReasonNone {
 			return w.drop(r)
 		}
 	}
