@@ -26,6 +26,7 @@ type edits struct {
 	stripSecAgree bool        // drop Security-* headers and sec-agree tags
 	path          bool        // add the proxy's Path
 	wrap          skd.WrapAlg // wrap parameter of that Path, or WrapNone
+	stripWord     bool        // drop Verification-Word (checked, hop by hop)
 }
 
 // request handles a request: checks done by every proxy (RFC 3261 §16.3),
@@ -58,12 +59,18 @@ func (w *Worker) request(src netip.AddrPort, out []byte) ([]byte, netip.AddrPort
 			return w.drop(r)
 		}
 		dst = d
-	} else if bytes.Equal(m.Method(), methodRegister) {
-		var local []byte
-		ed, local = w.register(src, out)
-		if local != nil {
-			return w.sent(local, src)
+	} else {
+		if r := w.checkRequestWord(); r != ReasonNone {
+			return w.refuseWord(out, src, r)
 		}
+		if bytes.Equal(m.Method(), methodRegister) {
+			var local []byte
+			ed, local = w.register(src, out)
+			if local != nil {
+				return w.sent(local, src)
+			}
+		}
+		ed.stripWord = true
 	}
 	out = w.forwardRequest(out[:0], src, hops-1, ed)
 	if len(out) > maxUDPPayload && w.outConn == nil {
@@ -239,6 +246,10 @@ func (w *Worker) forwardRequest(out []byte, src netip.AddrPort, hops int, ed edi
 			}
 		case sip.HdrContentLength:
 			out = additions(out)
+		case sip.HdrOther:
+			if ed.stripWord && sip.IsWordHeader(hd) {
+				continue
+			}
 		}
 		out = append(out, hd.Line...)
 	}

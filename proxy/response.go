@@ -58,6 +58,9 @@ func (w *Worker) response(src netip.AddrPort, out []byte) ([]byte, netip.AddrPor
 			return w.sent(out, dst)
 		}
 	}
+	if fromSoftswitch && ed.keyDist == nil && dst != w.h.cfg.Softswitch {
+		ed.word = w.responseWord()
+	}
 	out = w.forwardResponse(out[:0], rest, ed)
 	return w.sent(out, dst)
 }
@@ -114,15 +117,17 @@ func (w *Worker) isRegisterResponse() bool {
 type respEdits struct {
 	securityServer []byte // add Security-Server with this value
 	keyDist        []byte // replace Key-Distribution with this header line
+	word           []byte // add this Verification-Word line (PROTOCOL.md §13)
 }
 
 // forwardResponse writes the response without the proxy's via-parm. rest is
-// what remains of the top Via line after it.
+// what remains of the top Via line after it. A Verification-Word received is
+// never relayed: words are between one terminal and the proxy.
 func (w *Worker) forwardResponse(out, rest []byte, ed respEdits) []byte {
 	m := &w.msg
 	out = append(out, m.StartLine()...)
 	topVia := false
-	server := ed.securityServer
+	server, word := ed.securityServer, ed.word
 	for i := 0; i < m.NumHeaders(); i++ {
 		hd := m.Header(i)
 		switch hd.ID {
@@ -139,11 +144,17 @@ func (w *Worker) forwardResponse(out, rest []byte, ed respEdits) []byte {
 			continue
 		case sip.HdrContentLength:
 			out = appendSecurityServer(out, server)
-			server = nil
+			out = append(out, word...)
+			server, word = nil, nil
+		case sip.HdrOther:
+			if sip.IsWordHeader(hd) {
+				continue
+			}
 		}
 		out = append(out, hd.Line...)
 	}
 	out = appendSecurityServer(out, server)
+	out = append(out, word...)
 	out = append(out, "\r\n"...)
 	return append(out, m.Body()...)
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/sigproxy/sigproxy/codec/sip"
@@ -95,4 +96,50 @@ func BenchmarkStep(b *testing.B) {
 			}
 		}
 	})
+}
+
+// wordedCall records, after a registration on r, a worded INVITE from the
+// registered terminal and the softswitch's 200 to it, and the same pair from
+// a sender without a session (relayed plainly), for BenchmarkStepWords.
+func wordedCall(t testing.TB, r *rig) (invite, ok200, plainInvite, plain200 []byte) {
+	t.Helper()
+	recordRegistration(t, r)
+	invite = []byte(r.worded(inviteFrom(1, ""), 1))
+	fwd, _ := r.step(string(invite), testTerminal)
+	ok200 = []byte(answer(fwd, "200 OK", "Contact: <sip:bob@127.0.0.1:40002>\r\n"))
+	plainInvite = []byte(strings.ReplaceAll(inviteFrom(1, ""), "alice", "carol"))
+	fwd, _ = r.step(string(plainInvite), testTerminal)
+	plain200 = []byte(answer(fwd, "200 OK", "Contact: <sip:bob@127.0.0.1:40002>\r\n"))
+	return invite, ok200, plainInvite, plain200
+}
+
+// BenchmarkStepWords measures the per-message step for an INVITE whose t2p
+// word is verified and a 200 that gets a p2t word (PROTOCOL.md §13), next to
+// the same messages from a sender without a session, relayed plainly: the
+// difference is what the words cost. The worded INVITE repeats its number,
+// so after the first it passes as the retransmission of the last request:
+// the same verification and one lock, as a new number would cost.
+func BenchmarkStepWords(b *testing.B) {
+	r := newRig(b)
+	invite, ok200, plainInvite, plain200 := wordedCall(b, r)
+	for _, m := range []struct {
+		name string
+		pkt  []byte
+		src  netip.AddrPort
+	}{
+		{"invite_plain", plainInvite, testTerminal},
+		{"invite_word_verify", invite, testTerminal},
+		{"ok200_plain", plain200, testSoftswitch},
+		{"ok200_word_add", ok200, testSoftswitch},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(m.pkt)))
+			for b.Loop() {
+				if _, _, ok := r.w.Step(m.pkt, m.src, r.out); !ok {
+					b.Fatal("message dropped")
+				}
+			}
+		})
+	}
 }
