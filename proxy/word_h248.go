@@ -31,7 +31,7 @@ func newWordScratch() wordScratch {
 // gatewaySession finds the live session of the gateway at gw (PROTOCOL.md
 // §13.2: words are keyed by the gateway address of a live session): its
 // session-table key, prefix and identity, built in dst, and a copy of the
-// session, whose SK the caller clears.
+// session, whose SK the caller clears (takeKey).
 func (w *Worker) gatewaySession(mgs *mgTable, prefix string, dst []byte,
 	gw netip.AddrPort) ([]byte, keystore.Session, bool) {
 	key, ok := mgs.get(gw, append(dst[:0], prefix...), w.now)
@@ -105,14 +105,15 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 		}
 		return ReasonNone
 	}
-	defer clear(s.SK[:])
+	sk := w.takeKey(&s)
+	defer clear(w.sk[:])
 	switch {
 	case !hdr.Auth:
 		return ReasonH248WordMissing
 	case len(hdr.AuthData) != 2*s.Mech.TagSize():
 		return ReasonH248WordMalformed
 	}
-	spi, err := w.macer.H248SPI(s.SK[:])
+	spi, err := w.macer.H248SPI(sk)
 	if err != nil || spi != hdr.SPI {
 		return ReasonH248WordMismatch
 	}
@@ -120,7 +121,7 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 		key[len(h248SessionPrefix):])
 	hw.word.in = in
 	tag := hw.msg.AppendAuthData(hw.word.tag[:0])
-	if err != nil || !w.macer.VerifyWord(s.Mech, s.SK[:], in, tag) {
+	if err != nil || !w.macer.VerifyWord(s.Mech, sk, in, tag) {
 		return ReasonH248WordMismatch
 	}
 	if !w.h.sessions.AcceptIn(key, hdr.Seq, w.now) && !w.h248Retransmission(src) {
@@ -189,7 +190,8 @@ func (w *Worker) h248ForwardWorded(out []byte, mg netip.AddrPort) ([]byte, netip
 	if !ok {
 		return w.sentH248Copy(out, buf, mg)
 	}
-	defer clear(s.SK[:])
+	sk := w.takeKey(&s)
+	defer clear(w.sk[:])
 	if hw.msg.Parse(buf) != nil {
 		return w.drop(ReasonH248Malformed)
 	}
@@ -199,8 +201,8 @@ func (w *Worker) h248ForwardWorded(out []byte, mg netip.AddrPort) ([]byte, netip
 	if err != nil {
 		return w.drop(ReasonH248Malformed)
 	}
-	tag, err := w.macer.Word(hw.word.tag[:0], s.Mech, s.SK[:], in)
-	spi, err2 := w.macer.H248SPI(s.SK[:])
+	tag, err := w.macer.Word(hw.word.tag[:0], s.Mech, sk, in)
+	spi, err2 := w.macer.H248SPI(sk)
 	if err != nil || err2 != nil {
 		return w.drop(ReasonH248MAC)
 	}
@@ -227,4 +229,13 @@ func appendAuthHeader(dst []byte, spi, seq uint32, tagHex []byte) []byte {
 	dst = appendSPISeq(dst, spi, seq)
 	dst = append(dst, ":0x"...)
 	return append(dst, tagHex...)
+}
+
+// takeKey moves a session copy's key into the worker's key space, which the
+// caller clears: handing the copy's own bytes to the MACer would move every
+// copy to the heap.
+func (w *Worker) takeKey(s *keystore.Session) []byte {
+	copy(w.sk[:], s.SK[:])
+	clear(s.SK[:])
+	return w.sk[:]
 }

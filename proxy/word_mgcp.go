@@ -61,7 +61,8 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 		}
 		return ReasonNone, false
 	}
-	defer clear(s.SK[:])
+	sk := w.takeKey(&s)
+	defer clear(w.sk[:])
 	if i < 0 {
 		return ReasonMGCPWordMissing, false
 	}
@@ -75,7 +76,7 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 	}
 	in, err := m.AppendWordInput(mw.wd.in[:0], dirT2P, seq, key[len(mgcpSessionPrefix):])
 	mw.wd.in = in
-	if err != nil || !w.macer.VerifyWord(s.Mech, s.SK[:], in, mw.wd.tag[:n]) {
+	if err != nil || !w.macer.VerifyWord(s.Mech, sk, in, mw.wd.tag[:n]) {
 		return ReasonMGCPWordMismatch, false
 	}
 	tk := txnKey{mg: src, id: m.TransactionID()}
@@ -114,7 +115,8 @@ func (w *Worker) mgcpAppendWorded(out []byte) ([]byte, Reason) {
 	if !ok {
 		return mw.appendMessage(out)
 	}
-	defer clear(s.SK[:])
+	sk := w.takeKey(&s)
+	defer clear(w.sk[:])
 	if _, err := wd.msg.Parse(buf); err != nil {
 		return out, ReasonMGCPMalformed
 	}
@@ -123,7 +125,7 @@ func (w *Worker) mgcpAppendWorded(out []byte) ([]byte, Reason) {
 	if err != nil {
 		return out, ReasonMGCPMalformed
 	}
-	tag, err := w.macer.Word(wd.tag[:0], s.Mech, s.SK[:], in)
+	tag, err := w.macer.Word(wd.tag[:0], s.Mech, sk, in)
 	if err != nil {
 		return out, ReasonMGCPMAC
 	}
