@@ -38,6 +38,9 @@ type Handler struct {
 	// tcpPort is SIP's TCP port once known (0 before, or without TCP).
 	tcpPort atomic.Uint32
 
+	// observer, when set, receives every message's handling time.
+	observer atomic.Pointer[observerBox]
+
 	// serverList is the Security-Server value of a 494: every supported
 	// mechanism with a descending q.
 	serverList []byte
@@ -117,6 +120,25 @@ func (h *Handler) setTCPPort(p uint16) {
 	if s := h.self.Load(); s != nil {
 		h.SetAddr(s.addr)
 	}
+}
+
+// Observer receives one value per handled message, in seconds; a
+// prometheus.Histogram is one. Observe must not block and should not
+// allocate: it runs on the event loop.
+type Observer interface{ Observe(float64) }
+
+// observerBox lets an interface value live behind an atomic pointer.
+type observerBox struct{ o Observer }
+
+// SetHandlingObserver makes the server report each message's handling time,
+// from the event loop's read to the end of its send, to o; nil stops it.
+// Safe to call while the server runs.
+func (h *Handler) SetHandlingObserver(o Observer) {
+	if o == nil {
+		h.observer.Store(nil)
+		return
+	}
+	h.observer.Store(&observerBox{o})
 }
 
 // Addr returns the advertised address.

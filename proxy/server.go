@@ -219,8 +219,23 @@ func boundAddr(eng gnet.Engine, network string, listen netip.AddrPort) (netip.Ad
 
 // OnTraffic handles one datagram: the per-message step of its protocol,
 // then one SendTo on the socket it came in on, so that SIP leaves from the
-// SIP port (the Via port stays right) and H.248 from the H.248 port.
+// SIP port (the Via port stays right) and H.248 from the H.248 port. With a
+// handling observer set (Handler.SetHandlingObserver) it reports the time
+// the handling took.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+	obs := s.h.observer.Load()
+	if obs == nil {
+		return s.traffic(c)
+	}
+	start := time.Now()
+	a := s.traffic(c)
+	obs.o.Observe(time.Since(start).Seconds())
+	return a
+}
+
+// traffic is OnTraffic's work: the datagram or stream bytes of c, stepped
+// by the protocol its socket carries.
+func (s *Server) traffic(c gnet.Conn) gnet.Action {
 	if _, ok := c.LocalAddr().(*net.TCPAddr); ok {
 		if tc, ok := c.Context().(*tcpConn); ok {
 			return s.tcpTraffic(c, tc)

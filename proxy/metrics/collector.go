@@ -136,7 +136,7 @@ func reasonNames() []string {
 // HandlingLatency returns the sigproxy_message_handling_seconds histogram,
 // collected with the rest. Observe(seconds) on it allocates nothing and is
 // safe from any goroutine (atomic adds), so an event loop may feed it per
-// message; it is not yet fed by the proxy.
+// message: cmd/sigproxy hands it to proxy.Handler.SetHandlingObserver.
 func (c *Collector) HandlingLatency() prometheus.Histogram { return c.latency }
 
 // Describe implements prometheus.Collector.
