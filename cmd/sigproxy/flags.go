@@ -55,6 +55,9 @@ func defineFileFlags(fs *flag.FlagSet, d *config.File) {
 	str("mgcp-listen-callagent", d.MGCPListenCallAgent,
 		"UDP address the MGCP call agent sends gateway commands to")
 	str("mgcp-callagent", d.MGCPCallAgent, "MGCP call agent UDP address")
+	str("tcp-listen", d.TCPListen, "TCP address for SIP terminals (empty: SIP over TCP off)")
+	str("h248-tcp-listen", d.H248TCPListen,
+		"TCP address for H.248 gateways in TPKT framing (empty: off)")
 	str("mechanisms", strings.Join(d.Mechanisms, ","), "supported mechanisms, in advertised order")
 	str("keys", d.Keys.ProxyKeyFile, "sealed proxy key file (authcenter export-proxy-key)")
 	str("master-key", d.Keys.MasterKeyFile, "master key file that seals the key file")
@@ -65,6 +68,10 @@ func defineFileFlags(fs *flag.FlagSet, d *config.File) {
 		"live session keys (registered terminals); preallocated, about 330 bytes each")
 	num("h248-txn-capacity", d.Limits.H248TxnCapacity, "open H.248 gateway transactions")
 	num("mgcp-txn-capacity", d.Limits.MGCPTxnCapacity, "open MGCP gateway transactions")
+	num("max-tcp-conns", d.Limits.MaxTCPConns, "open TCP connections, SIP and H.248")
+	num("max-tcp-buffered", d.Limits.MaxTCPBuffered,
+		"bytes one TCP connection may hold; also the largest message over TCP")
+	str("tcp-idle-timeout", d.Limits.TCPIdleTimeout, "close a TCP connection idle this long")
 	str("pending-ttl", d.Limits.PendingTTL, "how long an unfinished registration is kept")
 	num("socket-buffer", d.Limits.SocketBuffer,
 		"UDP socket buffer in bytes (capped by net.core.rmem_max)")

@@ -134,6 +134,17 @@ func logListening(log *zap.Logger, srv *proxy.Server, cfg proxy.Config) {
 	} else {
 		log.Info("H.248 disabled")
 	}
+	if cfg.MGCPGatewayListen.IsValid() {
+		log.Info("listening for MGCP", zap.Stringer("gateways", srv.MGCPGatewayAddr()),
+			zap.Stringer("callagent_side", srv.MGCPCallAgentAddr()),
+			zap.Stringer("callagent", cfg.MGCPCallAgent))
+	}
+	if cfg.TCPListen.IsValid() {
+		log.Info("listening for SIP over TCP", zap.Stringer("addr", srv.TCPAddr()))
+	}
+	if cfg.H248TCPListen.IsValid() {
+		log.Info("listening for H.248 over TCP", zap.Stringer("addr", srv.H248TCPAddr()))
+	}
 }
 
 // drainPending waits, up to limit, for the registrations in progress to
@@ -182,6 +193,7 @@ func startAdmin(s config.Settings, h *proxy.Handler, rl *keyReloader, ready *ato
 		return adminServer{}, err
 	}
 	rl.setAdmin(srv)
+	h.SetHandlingObserver(srv.Collector().HandlingLatency())
 	log.Info("admin server listening", zap.Stringer("addr", srv.Addr()), zap.Bool("pprof", s.Pprof))
 	return adminServer{srv}, nil
 }

@@ -68,6 +68,20 @@ h248_softswitch = ""`, func(t *testing.T, s Settings) {
 				t.Errorf("h248 on: %+v", s.Proxy)
 			}
 		}},
+		{"stream transports", `
+tcp_listen = "127.0.0.1:5060"
+h248_tcp_listen = "127.0.0.1:2944"
+[limits]
+max_tcp_conns = 20
+max_tcp_buffered = 4096
+tcp_idle_timeout = "30s"`, func(t *testing.T, s Settings) {
+			p := s.Proxy
+			if p.TCPListen.String() != "127.0.0.1:5060" || p.H248TCPListen.Port() != 2944 ||
+				p.MaxTCPConns != 20 || p.MaxTCPBuffered != 4096 ||
+				p.TCPIdleTimeout != 30*time.Second {
+				t.Errorf("tcp settings: %+v", p)
+			}
+		}},
 		{"short listen forms", `
 listen = ":5060"
 advertise = "192.0.2.1:5060"
@@ -165,6 +179,16 @@ func TestParseBad(t *testing.T) {
 			ErrInvalidValue, `h248_softswitch: must be an IP address`},
 		{"h248 on the SIP address", `h248_listen = "127.0.0.1:5060"`, ErrInvalidValue,
 			`h248_listen: must be an address other than listen's, got "127.0.0.1:5060"`},
+		{"h248 over tcp without its udp side", "h248_listen = \"\"\n" +
+			"h248_tcp_listen = \"127.0.0.1:2944\"", ErrInvalidValue,
+			"h248_tcp_listen: must be empty while h248_listen is empty"},
+		{"both tcp listeners on one address",
+			"tcp_listen = \"127.0.0.1:6000\"\nh248_tcp_listen = \"127.0.0.1:6000\"",
+			ErrInvalidValue, "h248_tcp_listen: must be an address other than tcp_listen's"},
+		{"tcp buffer below one message", "[limits]\nmax_tcp_buffered = 100",
+			ErrInvalidValue, "limits.max_tcp_buffered: must be 4096..16777216, got 100"},
+		{"no tcp connection", "[limits]\nmax_tcp_conns = 0",
+			ErrInvalidValue, "limits.max_tcp_conns: must be 1..1000000, got 0"},
 		{"h248 transaction table too small", "[limits]\nh248_txn_capacity = 7",
 			ErrInvalidValue, "limits.h248_txn_capacity: must be 8..10000000, got 7"},
 		{"no mechanism", `mechanisms = []`, ErrInvalidValue,

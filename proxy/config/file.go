@@ -30,14 +30,18 @@ type File struct {
 	H248Softswitch string `toml:"h248_softswitch"`
 	// MGCP's sockets: where gateways send, where the call agent sends, and
 	// the call agent's address (PROTOCOL.md §12).
-	MGCPListenGateways  string   `toml:"mgcp_listen_gateways"`
-	MGCPListenCallAgent string   `toml:"mgcp_listen_callagent"`
-	MGCPCallAgent       string   `toml:"mgcp_callagent"`
-	Mechanisms          []string `toml:"mechanisms"`
-	Keys                Keys     `toml:"keys"`
-	Limits              Limits   `toml:"limits"`
-	Log                 Log      `toml:"log"`
-	Admin               Admin    `toml:"admin"`
+	MGCPListenGateways  string `toml:"mgcp_listen_gateways"`
+	MGCPListenCallAgent string `toml:"mgcp_listen_callagent"`
+	MGCPCallAgent       string `toml:"mgcp_callagent"`
+	// Stream transports (PROTOCOL.md §9, Transports): SIP over TCP, and
+	// H.248 over TCP with TPKT framing; empty means off.
+	TCPListen     string   `toml:"tcp_listen"`
+	H248TCPListen string   `toml:"h248_tcp_listen"`
+	Mechanisms    []string `toml:"mechanisms"`
+	Keys          Keys     `toml:"keys"`
+	Limits        Limits   `toml:"limits"`
+	Log           Log      `toml:"log"`
+	Admin         Admin    `toml:"admin"`
 
 	// from names the flag that last set a key, so errors point at the flag.
 	from map[string]string
@@ -58,6 +62,9 @@ type Limits struct {
 	SessionCapacity  int    `toml:"session_capacity"`
 	H248TxnCapacity  int    `toml:"h248_txn_capacity"`
 	MGCPTxnCapacity  int    `toml:"mgcp_txn_capacity"`
+	MaxTCPConns      int    `toml:"max_tcp_conns"`
+	MaxTCPBuffered   int    `toml:"max_tcp_buffered"`
+	TCPIdleTimeout   string `toml:"tcp_idle_timeout"`
 	PendingTTL       string `toml:"pending_ttl"`
 	SocketBuffer     int    `toml:"socket_buffer"`
 	EventLoops       int    `toml:"event_loops"`
@@ -99,6 +106,9 @@ func Default() *File {
 			SessionCapacity:  proxy.DefaultSessionCapacity,
 			H248TxnCapacity:  proxy.DefaultH248TxnCapacity,
 			MGCPTxnCapacity:  proxy.DefaultMGCPTxnCapacity,
+			MaxTCPConns:      proxy.DefaultMaxTCPConns,
+			MaxTCPBuffered:   proxy.DefaultMaxTCPBuffered,
+			TCPIdleTimeout:   proxy.DefaultTCPIdleTimeout.String(),
 			PendingTTL:       proxy.DefaultPendingTTL.String(),
 			SocketBuffer:     proxy.DefaultSocketBuffer,
 			EventLoops:       1,

@@ -30,6 +30,14 @@ const (
 	maxStats        = 24 * time.Hour
 	maxMechanisms   = 8 // the proxy counts choices in an array of eight
 	maxPathLen      = 4096
+	// TCP: connections (each holds buffers), bytes buffered per connection
+	// (at least one ordinary message; a stream message is framed whole), and
+	// the idle timeout.
+	maxTCPConns    = 1_000_000
+	minTCPBuffered = 4096
+	maxTCPBuffered = 16 << 20
+	minTCPIdle     = time.Second
+	maxTCPIdle     = 24 * time.Hour
 )
 
 // Settings is a validated configuration in typed form, ready for the proxy,
@@ -68,6 +76,7 @@ func (f *File) Settings() (Settings, error) {
 	}
 	c.h248(p, f)
 	c.mgcp(p, f)
+	c.tcp(p, f)
 	p.Mechanisms = c.mechanisms("mechanisms", f.Mechanisms)
 	s.ProxyKeyFile = c.path("keys.proxy_key_file", f.Keys.ProxyKeyFile)
 	s.MasterKeyFile = c.path("keys.master_key_file", f.Keys.MasterKeyFile)
@@ -186,6 +195,24 @@ func (c *checker) mgcp(p *proxy.Config, f *File) {
 			c.bad(k.key, "an address no other socket of the proxy has", quote(k.v))
 		}
 		taken = append(taken, k.a)
+	}
+}
+
+// tcp checks the stream listeners: SIP over TCP may share listen's address
+// (another protocol), H.248 over TCP needs the H.248 UDP side, and the two
+// TCP listeners need different addresses.
+func (c *checker) tcp(p *proxy.Config, f *File) {
+	p.TCPListen = c.addr("tcp_listen", f.TCPListen, optional|listenAddr)
+	p.H248TCPListen = c.addr("h248_tcp_listen", f.H248TCPListen, optional|listenAddr)
+	if f.H248TCPListen == "" {
+		return
+	}
+	if f.H248Listen == "" {
+		c.bad("h248_tcp_listen", "empty while h248_listen is empty (H.248 over TCP reaches "+
+			"the MGC over UDP from h248_listen)", quote(f.H248TCPListen))
+	}
+	if p.H248TCPListen.IsValid() && p.H248TCPListen == p.TCPListen && p.TCPListen.Port() != 0 {
+		c.bad("h248_tcp_listen", "an address other than tcp_listen's", quote(f.H248TCPListen))
 	}
 }
 
@@ -320,6 +347,11 @@ func (c *checker) limits(p *proxy.Config, l Limits) {
 		maxCapacity)
 	p.MGCPTxnCapacity = c.intIn("limits.mgcp_txn_capacity", l.MGCPTxnCapacity, 8,
 		maxCapacity)
+	p.MaxTCPConns = c.intIn("limits.max_tcp_conns", l.MaxTCPConns, 1, maxTCPConns)
+	p.MaxTCPBuffered = c.intIn("limits.max_tcp_buffered", l.MaxTCPBuffered, minTCPBuffered,
+		maxTCPBuffered)
+	p.TCPIdleTimeout = c.duration("limits.tcp_idle_timeout", l.TCPIdleTimeout, minTCPIdle,
+		maxTCPIdle, false)
 	p.PendingTTL = c.duration("limits.pending_ttl", l.PendingTTL, minPendingTTL, maxPendingTTL,
 		false)
 	p.SocketBuffer = c.intIn("limits.socket_buffer", l.SocketBuffer, minSocketBuffer,
