@@ -34,7 +34,7 @@ type Collector struct {
 
 	received, sent, handled, local *prometheus.Desc
 	registrations, events, chosen  *prometheus.Desc
-	pending, sessions              *prometheus.Desc
+	pending, sessions, tcpConns    *prometheus.Desc
 
 	// The H.248 and MGCP shares of the totals above.
 	h248, mgcp  share
@@ -115,6 +115,7 @@ func NewCollector(src Source) *Collector {
 			"Security mechanisms the proxy chose in negotiation, by mechanism.", "mechanism"),
 		pending:  d("pending_registrations", "Registrations in progress, all protocols."),
 		sessions: d("sessions", "Live session keys (registered terminals), all protocols."),
+		tcpConns: d("tcp_connections", "Open TCP connections, SIP and H.248."),
 
 		h248: newShare("h248", "H.248", "H.248 socket"),
 		mgcp: newShare("mgcp", "MGCP", "MGCP sockets"),
@@ -142,7 +143,7 @@ func (c *Collector) HandlingLatency() prometheus.Histogram { return c.latency }
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	descs := []*prometheus.Desc{c.received, c.sent, c.handled, c.local,
-		c.registrations, c.events, c.chosen, c.pending, c.sessions, c.mgcpDomains}
+		c.registrations, c.events, c.chosen, c.pending, c.sessions, c.tcpConns, c.mgcpDomains}
 	descs = append(append(descs, c.h248.descs()...), c.mgcp.descs()...)
 	for _, d := range descs {
 		ch <- d
@@ -180,6 +181,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.pending, st.Pending)
 	gauge(c.sessions, st.Sessions)
+	gauge(c.tcpConns, st.TCPConns)
 	h, m := st.H248, st.MGCP
 	c.h248.collect(ch, h.MessagesIn, h.MessagesOut, h.LocalReplies, h.Registered,
 		h.Deregistered, h.Transactions)
