@@ -440,7 +440,7 @@ func TestOtherRequests(t *testing.T) {
 		want int
 	}{
 		{strings.Replace(e.build(reg{user: "x", callID: "o1"}), "REGISTER", "OPTIONS", -1), 200},
-		{strings.Replace(e.build(reg{user: "x", callID: "o2"}), "REGISTER", "INVITE", -1), 405},
+		{strings.Replace(e.build(reg{user: "x", callID: "o2"}), "REGISTER", "SUBSCRIBE", -1), 405},
 		{strings.Replace(e.build(reg{user: "x", callID: "o3"}), "Max-Forwards: 70",
 			"Require: foo, sec-agree", 1), 420},
 		{e.build(reg{user: "x", callID: "o4", expires: "soon"}), 400},

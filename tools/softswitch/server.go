@@ -206,8 +206,12 @@ func (s *Server) handle(pkt []byte, src *net.UDPAddr) {
 		s.log.Debug("malformed datagram", zap.Stringer("src", src), zap.Error(err))
 		return
 	}
-	if !msg.IsRequest() || string(msg.Method()) == "ACK" {
-		return // responses and ACKs end here: the registrar sends no requests
+	if !msg.IsRequest() {
+		return // responses end here: the registrar sends no requests
+	}
+	if string(msg.Method()) == "ACK" {
+		s.stats.acks.Add(1) // the end of an INVITE transaction; nothing to answer
+		return
 	}
 	req, err := s.newRequest(&msg, src)
 	if err != nil {
@@ -254,15 +258,22 @@ func (s *Server) dispatch(req *request) (resp []byte, after func()) {
 	case "REGISTER":
 		s.stats.requests.Add(1)
 		return s.register(req)
+	case "INVITE":
+		return s.invite(req), nil
+	case "BYE":
+		return s.bye(req), nil
 	case "OPTIONS":
 		s.stats.options.Add(1)
-		return newResponse(200).add("Allow", "REGISTER, OPTIONS").
+		return newResponse(200).add("Allow", allowed).
 			add("Supported", "path, sec-agree").build(req), nil
 	default:
 		s.stats.notAllowed.Add(1)
-		return newResponse(405).add("Allow", "REGISTER, OPTIONS").build(req), nil
+		return newResponse(405).add("Allow", allowed).build(req), nil
 	}
 }
+
+// allowed lists the methods the softswitch answers.
+const allowed = "REGISTER, OPTIONS, INVITE, ACK, BYE"
 
 // txnKey identifies the server transaction of req (RFC 3261 §17.2.3): branch,
 // sent-by and method, or for pre-RFC 3261 branches Call-ID, CSeq, From tag and the top

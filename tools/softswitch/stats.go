@@ -23,6 +23,9 @@ type Stats struct {
 	SuccessFailures  uint64 // success reports the AC did not take
 	Options          uint64 // OPTIONS answered
 	NotAllowed       uint64 // 405 to other methods
+	Invites          uint64 // INVITEs answered 200 (retransmissions excluded)
+	Acks             uint64 // ACKs received
+	Byes             uint64 // BYEs answered 200
 	Retransmissions  uint64 // retransmitted requests absorbed by a transaction
 	Malformed        uint64 // datagrams dropped as unparseable
 	EvictedVectors   uint64 // live challenge vectors evicted because the cap was hit
@@ -63,7 +66,7 @@ type counters struct {
 	requests, challenged, registered, deregistered, queried, keys atomic.Uint64
 	forbidden, refused, tooBrief, badRequests, unavailable        atomic.Uint64
 	outOfOrder, keyFailures, stale, successes, successFailures    atomic.Uint64
-	options                                                       atomic.Uint64
+	options, invites, acks, byes                                  atomic.Uint64
 	notAllowed, retransmissions, malformed, evicted               atomic.Uint64
 
 	h248Requests, h248Challenged, h248Registered, h248Keys atomic.Uint64
@@ -89,6 +92,7 @@ func (s *Server) Stats() Stats {
 		KeyFailures: c.keyFailures.Load(),
 		StaleNonces: c.stale.Load(), SuccessReports: c.successes.Load(),
 		SuccessFailures: c.successFailures.Load(), Options: c.options.Load(),
+		Invites: c.invites.Load(), Acks: c.acks.Load(), Byes: c.byes.Load(),
 		NotAllowed: c.notAllowed.Load(), Retransmissions: c.retransmissions.Load(),
 		Malformed: c.malformed.Load(), EvictedVectors: c.evicted.Load(),
 
