@@ -39,7 +39,11 @@ func (t *Terminal) readFinal(m *sip.Message, ch *challenge, rc *recorder) error 
 		return err
 	}
 	defer clear(sk)
-	return t.verifyMAC(m, ch, kd, sk, rc)
+	if err := t.verifyMAC(m, ch, kd, sk, rc); err != nil {
+		return err
+	}
+	t.startWords(ch.mech, sk) // requests from now on carry words (PROTOCOL.md §13)
+	return nil
 }
 
 // openSK opens terminal= under the terminal KEK (PROTOCOL.md §3, recipient terminal,

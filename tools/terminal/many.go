@@ -26,9 +26,16 @@ func Run(ctx context.Context, cfg Config) Report {
 // once), and returns the reports in the order of cfgs. Each terminal has its own
 // socket, opened just before its registration and closed after it.
 func RunMany(ctx context.Context, cfgs []Config, concurrency int) []Report {
-	reports := make([]Report, len(cfgs))
-	if concurrency < 1 || concurrency > len(cfgs) {
-		concurrency = len(cfgs)
+	return RunEach(len(cfgs), concurrency, func(i int) Report { return Run(ctx, cfgs[i]) })
+}
+
+// RunEach runs fn(0) to fn(n-1), at most concurrency at a time (< 1 means all
+// at once), and returns the reports in index order: RunMany with a choice of
+// what each terminal does (Run, RunAndCall).
+func RunEach(n, concurrency int, fn func(i int) Report) []Report {
+	reports := make([]Report, n)
+	if concurrency < 1 || concurrency > n {
+		concurrency = n
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -36,10 +43,10 @@ func RunMany(ctx context.Context, cfgs []Config, concurrency int) []Report {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(cfgs) {
+				if i >= n {
 					return
 				}
-				reports[i] = Run(ctx, cfgs[i])
+				reports[i] = fn(i)
 			}
 		})
 	}

@@ -56,6 +56,9 @@ type Report struct {
 	SKOpened bool
 	// MACVerified is true when mac= matched the rebuilt MAC input.
 	MACVerified bool
+	// WordsSent and WordsVerified count, for a Call, the t2p words put on
+	// requests and the p2t words of success responses that verified.
+	WordsSent, WordsVerified int
 	// Retransmissions counts requests sent again after a silent T1 interval.
 	Retransmissions int
 	// Elapsed runs from the first send to the verdict.

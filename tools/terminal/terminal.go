@@ -29,6 +29,8 @@ type Terminal struct {
 	cseq uint32
 	msg  sip.Message
 
+	words *words // the verification words of the last secured registration
+
 	mg *mgState // the H.248 side, nil for other terminals
 	gw *gwState // the MGCP side, nil for other terminals
 }
@@ -83,6 +85,7 @@ func (t *Terminal) Close() error {
 	err := t.conn.Close() // first, so that a blocked Register returns and unlocks
 	t.mu.Lock()
 	clear(t.cfg.Kc)
+	t.endWords()
 	t.mu.Unlock()
 	return err
 }
@@ -132,6 +135,7 @@ func (t *Terminal) register(ctx context.Context, rc *recorder) error {
 		return t.registerGW(ctx, *bufp, deadline, rc)
 	}
 
+	t.endWords() // a new registration brings a new key and new numbers
 	tx := t.newTxn(nil, "")
 	resp, err := t.transact(ctx, tx, *bufp, deadline, rc)
 	if err != nil {
