@@ -77,6 +77,10 @@ type Config struct {
 	// loopback address of Proxy's family. Its IP must be a specific address: it is
 	// written into Via and Contact.
 	Local *net.UDPAddr
+	// GatewayWords makes an H.248 or MGCP gateway that registered with a key send
+	// one worded request (PROTOCOL.md §13: a Notify, an NTFY) and check the p2t
+	// word on its success. Only through the proxy: in direct mode nobody words.
+	GatewayWords bool
 	// Offer lists the Security-Client entries in the order sent, e.g.
 	// "ascon128a-v12;q=0.9". Empty means a plain registration (digest only, no key).
 	Offer []string

@@ -28,6 +28,7 @@ const (
 func (t *Terminal) registerGW(ctx context.Context, buf []byte, deadline time.Time,
 	rc *recorder) error {
 	clear(t.gw.answered)
+	t.gw.words = nil
 	rs := t.gw.txnID()
 	in, err := t.gwTransact(ctx, "RSIP", rs, t.buildRSIP(rs), buf, deadline, rc)
 	if err != nil {
@@ -45,7 +46,10 @@ func (t *Terminal) registerGW(ctx context.Context, buf []byte, deadline time.Tim
 	if in, err = t.gwTransact(ctx, "NTFY", nt, req, buf, deadline, rc); err != nil {
 		return err
 	}
-	return t.readGWSuccess(in, nt, ch, rc)
+	if err := t.readGWSuccess(in, nt, ch, rc); err != nil {
+		return err
+	}
+	return t.gwWordNTFY(ctx, buf, deadline, rc)
 }
 
 // gwTransact sends one command until the datagram holding its final response
@@ -225,5 +229,9 @@ func (t *Terminal) checkGWSuccess(q *caRQNT, ch *challenge, rc *recorder) error 
 		TxnID: strconv.AppendUint(nil, uint64(q.tid), 10), Seq: []byte(q.endpoint),
 		FromTag: []byte(t.cfg.Identity), ToTag: []byte{},
 	}
-	return t.checkMAC(f, ch, kd, sk, rc)
+	if err := t.checkMAC(f, ch, kd, sk, rc); err != nil {
+		return err
+	}
+	t.gw.words = newGatewayWords(sk, ch.mech)
+	return nil
 }

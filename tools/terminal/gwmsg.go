@@ -45,6 +45,7 @@ type gwState struct {
 	// answered maps the CA transaction ids this gateway responded to onto the
 	// response, sent again when the CA's command comes again (RFC 3435 §3.5).
 	answered map[uint32][]byte
+	words    *gatewayWords // after a registration with a key
 }
 
 // newGWState names the gateway's endpoint after its socket, so that the proxy can

@@ -24,6 +24,7 @@ const (
 func (t *Terminal) registerMG(ctx context.Context, buf []byte, deadline time.Time,
 	rc *recorder) error {
 	clear(t.mg.answered)
+	t.mg.words = nil
 	sc := t.mg.txnID()
 	in, err := t.mgTransact(ctx, "ServiceChange", sc, t.buildServiceChange(sc), buf,
 		deadline, rc)
@@ -42,7 +43,10 @@ func (t *Terminal) registerMG(ctx context.Context, buf []byte, deadline time.Tim
 	if in, err = t.mgTransact(ctx, "Notify", nt, req, buf, deadline, rc); err != nil {
 		return err
 	}
-	return t.readMGSuccess(in, nt, ch, rc)
+	if err := t.readMGSuccess(in, nt, ch, rc); err != nil {
+		return err
+	}
+	return t.mgWordNotify(ctx, buf, deadline, rc)
 }
 
 // mgTransact sends one transaction until the message holding its Reply arrives. A
@@ -251,6 +255,7 @@ func (t *Terminal) checkMGSuccess(in *mgcMsg, mod *mgcModify, ch *challenge, kd 
 		return rc.fail(ErrMACMismatch, "mac mismatch")
 	}
 	rc.rep.MACVerified = true
+	t.mg.words = newGatewayWords(sk, ch.mech)
 	rc.step("verified authentication header spi=%08x mechanism=%s", spi, ch.mech)
 	return nil
 }

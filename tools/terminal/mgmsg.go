@@ -26,6 +26,7 @@ type mgState struct {
 	// answered maps the MGC TransactionIDs this gateway replied to onto the reply,
 	// sent again when the MGC's message comes again (RFC 3525 §D.1.4).
 	answered map[uint32][]byte
+	words    *gatewayWords // after a registration with a key
 }
 
 // newMGState names the gateway after its socket and starts its TransactionIDs at a
