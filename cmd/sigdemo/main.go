@@ -67,7 +67,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sys.ProxyAddr(), sys.H248ProxyAddr(), sys.MGCPProxyAddr(), sys.Dir)
 
 	start := time.Now()
-	reports := terminal.RunMany(ctx, plan.configs(sys), *concurrency)
+	cfgs := plan.configs(sys)
+	reports := terminal.RunEach(len(cfgs), *concurrency, func(i int) terminal.Report {
+		if plan[i].mix.calls() {
+			return terminal.RunAndCall(ctx, cfgs[i]) // words after registration (§13)
+		}
+		return terminal.Run(ctx, cfgs[i])
+	})
 	elapsed := time.Since(start)
 
 	if *verbose {
