@@ -130,6 +130,9 @@ func (p plan) configs(sys *loopback.System) []terminal.Config {
 			Kc:       kc,
 			Proxy:    e.mix.target(sys),
 			Offer:    terminal.SplitOffer(e.mix.offer),
+			// Gateways through the proxy send one worded request after
+			// registering and check the word on its success (§13).
+			GatewayWords: e.mix.proto != "" && !e.mix.direct,
 		}
 		if e.mix.digest != "" {
 			cfgs[i].DigestAlg = []string{e.mix.digest}
@@ -173,6 +176,8 @@ func (m mix) check(r terminal.Report) string {
 		return "want mechanism " + orNone(m.wantMech)
 	case r.Secured() != m.wantSecured:
 		return fmt.Sprintf("want secured=%v", m.wantSecured)
+	case m.proto != "" && !m.direct && r.Secured() && r.WordsVerified != 1:
+		return fmt.Sprintf("want 1 gateway word verified, got %d", r.WordsVerified)
 	}
 	return ""
 }

@@ -16,7 +16,7 @@ import (
 // their expected outcome.
 func printTable(w io.Writer, p plan, reports []terminal.Report) int {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TERMINAL\tPROTO\tPATH\tMIX\tCHOSEN\tSK OPENED\tMAC VERIFIED\tTIME\t"+
+	fmt.Fprintln(tw, "TERMINAL\tPROTO\tPATH\tMIX\tCHOSEN\tSK OPENED\tMAC VERIFIED\tWORDS\tTIME\t"+
 		"OUTCOME\tCHECK")
 	mismatches := 0
 	for i, r := range reports {
@@ -30,9 +30,10 @@ func printTable(w io.Writer, p plan, reports []terminal.Report) int {
 			check = "MISMATCH: " + why
 			mismatches++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Identity,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", r.Identity,
 			e.mix.protocol(), path, e.mix.name,
 			orNone(r.Mechanism), yesNo(r.SKOpened), yesNo(r.MACVerified),
+			r.WordsVerified, r.WordsSent,
 			r.Elapsed.Round(10*time.Microsecond), r.Outcome, check)
 	}
 	tw.Flush()
