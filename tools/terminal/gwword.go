@@ -58,13 +58,22 @@ func (t *Terminal) gwWordNTFY(ctx context.Context, buf []byte, deadline time.Tim
 	param(&b, "X", "7")
 	param(&b, "O", "L/hd")
 	req, err := t.gwWorded([]byte(b.String()), g)
+	return t.wordedExchange(ctx, "worded NTFY", tid, req, err, buf, deadline, rc,
+		func(b []byte, werr *error) verdict { return t.judgeWorded(b, tid, g, werr, rc) })
+}
+
+// wordedExchange sends a worded request built with err until judge, which
+// checks the word of its success into *werr, gives a final verdict.
+func (t *Terminal) wordedExchange(ctx context.Context, name string, id uint32, req []byte,
+	err error, buf []byte, deadline time.Time, rc *recorder,
+	judge func(b []byte, werr *error) verdict) error {
 	if err != nil {
 		return rc.fail(ErrBadResponse, "word: "+err.Error())
 	}
 	rc.rep.WordsSent++
 	var werr error
-	x := exchange{name: "worded NTFY " + strconv.FormatUint(uint64(tid), 10), req: req,
-		judge: func(b []byte) verdict { return t.judgeWorded(b, tid, g, &werr, rc) }}
+	x := exchange{name: name + " " + strconv.FormatUint(uint64(id), 10), req: req,
+		judge: func(b []byte) verdict { return judge(b, &werr) }}
 	if err := t.run(ctx, x, buf, deadline, rc); err != nil {
 		return err
 	}

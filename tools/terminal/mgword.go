@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/sigproxy/sigproxy/codec/h248"
@@ -24,17 +23,8 @@ func (t *Terminal) mgWordNotify(ctx context.Context, buf []byte, deadline time.T
 	body := fmt.Sprintf("MEGACO/1 %s\r\nTransaction = %d { Context = - { Notify = ROOT { "+
 		"ObservedEvents = 7 { al/of } } } }\r\n", t.mg.mid, id)
 	req, err := t.mgWorded([]byte(body), g)
-	if err != nil {
-		return rc.fail(ErrBadResponse, "word: "+err.Error())
-	}
-	rc.rep.WordsSent++
-	var werr error
-	x := exchange{name: "worded Notify " + strconv.FormatUint(uint64(id), 10), req: req,
-		judge: func(b []byte) verdict { return t.judgeMGWorded(b, id, g, &werr, rc) }}
-	if err := t.run(ctx, x, buf, deadline, rc); err != nil {
-		return err
-	}
-	return werr
+	return t.wordedExchange(ctx, "worded Notify", id, req, err, buf, deadline, rc,
+		func(b []byte, werr *error) verdict { return t.judgeMGWorded(b, id, g, werr, rc) })
 }
 
 // mgWorded puts the next t2p word in an authentication header before msg.
