@@ -26,6 +26,10 @@ type Session struct {
 	OutSeq uint32
 	// In is the replay window of t2p word numbers.
 	In skd.Window
+	// WordKey, when the storer derived it (skd.MACer.WordKey), is the word
+	// key of SK, its first Mech.WordKeyLen() bytes: kept so that a word costs
+	// no key derivation. Secret like SK.
+	WordKey [skd.WordKeySize]byte
 
 	// lastIn is the t2p number AcceptInRetransmit accepted last, and
 	// lastInAt when (unix nanoseconds): its retransmissions pass for a while.
@@ -207,6 +211,7 @@ func (sh *sessionShard) put(t *SessionTable, h uint64, aor []byte, s *Session) b
 				kept.lastIn, kept.lastInAt
 		}
 		clear(kept.SK[:])
+		clear(kept.WordKey[:])
 		return true
 	}
 	if len(sh.free) == 0 {

@@ -271,8 +271,13 @@ func (w *Worker) storeSession(p *pending, sk []byte) Reason {
 	}
 	s := keystore.Session{Mech: p.mech, Expires: w.now + exp*1e9}
 	copy(s.SK[:], sk)
-	err := w.h.sessions.Put(aor, &s)
+	// The word key is derived once here, not for every word (PROTOCOL.md §13.1).
+	_, err := w.macer.WordKey(s.WordKey[:0], p.mech, sk)
+	if err == nil {
+		err = w.h.sessions.Put(aor, &s)
+	}
 	clear(s.SK[:])
+	clear(s.WordKey[:])
 	if err != nil {
 		return ReasonSessionFull
 	}

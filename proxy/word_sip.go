@@ -14,10 +14,11 @@ import (
 // SIP verification words (PROTOCOL.md §13): a request from a terminal whose
 // From URI is the address of record of a live session must carry a t2p word
 // the proxy checks and removes; a 2xx the proxy forwards to that terminal
-// gets a p2t word. The step borrows the Worker's registration scratch (macIn
-// for the input, blob for the decoded tag, tag for the computed one, kdLine
-// for the header line, sk for the key): a message either completes a
-// registration (Key-Distribution) or carries a word, never both.
+// gets a p2t word. The word key comes with the session, derived once at
+// registration. The step borrows the Worker's registration scratch (macIn for
+// the input, blob for the decoded tag, tag for the computed one, kdLine for
+// the header line): a message either completes a registration
+// (Key-Distribution) or carries a word, never both.
 
 var (
 	methodACK  = []byte("ACK")
@@ -51,9 +52,9 @@ func (w *Worker) checkRequestWord() Reason {
 		}
 		return ReasonNone
 	}
-	copy(w.sk[:], s.SK[:])
 	clear(s.SK[:])
-	defer clear(w.sk[:])
+	key := s.WordKey[:s.Mech.WordKeyLen()]
+	defer clear(s.WordKey[:])
 	v, n := m.Word()
 	if n == 0 {
 		return ReasonWordMissing
@@ -72,7 +73,7 @@ func (w *Worker) checkRequestWord() Reason {
 		return ReasonWordMalformed
 	}
 	w.macIn = in
-	if !w.macer.VerifyWord(s.Mech, w.sk[:], in, w.blob[:tn]) {
+	if !w.macer.VerifyWordKeyed(s.Mech, key, in, w.blob[:tn]) {
 		return ReasonWordMismatch
 	}
 	// A UDP retransmission repeats the word; it passes for a transaction's
@@ -122,15 +123,14 @@ func (w *Worker) responseWord() []byte {
 	if !ok {
 		return nil
 	}
-	copy(w.sk[:], s.SK[:])
 	clear(s.SK[:])
-	defer clear(w.sk[:])
+	defer clear(s.WordKey[:])
 	in, err := sip.AppendWordInput(w.macIn[:0], m, sip.WordP2T, seq, aor)
 	if err != nil {
 		return nil
 	}
 	w.macIn = in
-	tag, err := w.macer.Word(w.tag[:0], s.Mech, w.sk[:], in)
+	tag, err := w.macer.WordKeyed(w.tag[:0], s.Mech, s.WordKey[:s.Mech.WordKeyLen()], in)
 	if err != nil {
 		return nil
 	}

@@ -24,6 +24,7 @@ func TestZeroAlloc(t *testing.T) {
 	adBuf := make([]byte, 0, maxWrapAD)
 	m := NewMACer()
 	var w Window
+	wkey := make([]byte, 32)
 	input, _ = AppendMACInput(input, f)
 	gcmBlob, asconBlob := blobs[WrapAES128GCM], blobs[WrapAscon128aV12]
 	key := seq(0xa0, SessionKeySize)
@@ -41,6 +42,9 @@ func TestZeroAlloc(t *testing.T) {
 		"MACer.Word hmac":       func() { _, _ = m.Word(tag[:0], H, key, input) },
 		"MACer.Word ascon":      func() { _, _ = m.Word(tag[:0], A, key, input) },
 		"MACer.VerifyWord hmac": func() { m.VerifyWord(H, key, input, tag[:32]) },
+		"MACer.WordKey":         func() { _, _ = m.WordKey(tag[:0], H, key) },
+		"MACer.WordKeyed":       func() { _, _ = m.WordKeyed(tag[:0], H, wkey, input) },
+		"MACer.VerifyWordKeyed": func() { m.VerifyWordKeyed(A, wkey[:16], input, tag[:16]) },
 		"AppendWordLP":          func() { _ = AppendWordLP(input[:0], key) },
 		"Window.Accept":         func() { w.Accept(uint32(len(input))) },
 		"Choose":                func() { Choose([]Offer{{H, 500}, {A, 900}}, []Mechanism{H, A}) },

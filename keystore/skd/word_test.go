@@ -229,3 +229,29 @@ func FuzzVerifyWord(f *testing.F) {
 		}
 	})
 }
+
+func TestWordKeyed(t *testing.T) {
+	m := NewMACer()
+	sk := seq(0xa0, SessionKeySize)
+	input := []byte("input")
+	for _, mech := range []Mechanism{MechHMACSHA256, MechAscon128aV12} {
+		key, err := m.WordKey(nil, mech, sk)
+		if err != nil || len(key) != mech.macKeySize() {
+			t.Fatalf("%s: WordKey = %d bytes, %v", mech, len(key), err)
+		}
+		want, _ := m.Word(nil, mech, sk, input)
+		got, err := m.WordKeyed(nil, mech, key, input)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s: WordKeyed %x, Word %x (%v)", mech, got, want, err)
+		}
+		if !m.VerifyWordKeyed(mech, key, input, want) || m.VerifyWordKeyed(mech, key, []byte("x"), want) {
+			t.Fatalf("%s: VerifyWordKeyed", mech)
+		}
+		if _, err := m.WordKeyed(nil, mech, key[:8], input); err != ErrBadKey {
+			t.Fatalf("%s: short key: %v", mech, err)
+		}
+	}
+	if _, err := m.WordKey(nil, MechNone, sk); err != ErrUnknownMechanism {
+		t.Fatalf("WordKey(MechNone) = %v", err)
+	}
+}
