@@ -10,16 +10,19 @@ import (
 )
 
 // registerMech registers mg1 under mech (PROTOCOL.md §11.2 to §11.5).
-func (wd *h248World) registerMech(mech skd.Mechanism) {
+func (wd *h248World) registerMech(mech skd.Mechanism) { wd.registerMechTxn(mech, 10, 11) }
+
+// registerMechTxn registers mg1 with ServiceChange sc and Notify nt.
+func (wd *h248World) registerMechTxn(mech skd.Mechanism, sc, nt uint32) {
 	wd.t.Helper()
 	offer := "ascon128a-v12;q=0.9, hmac-sha256;q=0.5"
 	if mech == skd.MechHMACSHA256 {
 		offer = "hmac-sha256;q=0.9, ascon128a-v12;q=0.5"
 	}
-	_, fwd := wd.expect("mg1", regServiceChange(10, offer), "mgc")
+	_, fwd := wd.expect("mg1", regServiceChange(sc, offer), "mgc")
 	_, ch := wd.expect("mgc", challengeModify(txnIDs(fwd, h248.TokTransaction)[0], 90001), "mg1")
 	server := string(ch.Root().FindParam("skd", "server").Value())
-	_, nf := wd.expect("mg1", authNotify(11, server, offer), "mgc")
+	_, nf := wd.expect("mg1", authNotify(nt, server, offer), "mgc")
 	values, _ := wd.keyValues(mech.Wrap(), testKID)
 	_, ok := wd.expect("mgc", successModify(txnIDs(nf, h248.TokTransaction)[0], 90002, values), "mg1")
 	if !ok.Header().Auth {
@@ -173,4 +176,24 @@ func testH248Words(t *testing.T, wd *h248World, mech skd.Mechanism) {
 		509, ReasonH248WordMismatch)
 	// A plain request from an address with no session passes as before.
 	wd.expect("mg1", "MEGACO/1 [127.0.0.1]:40010\r\n"+modifyTxn(510, "InService"), "mgc")
+}
+
+// TestH248WordsNewKey: a new registration ends the old key's words (§13.1):
+// a word under the old key is refused, the new key's numbers start again.
+func TestH248WordsNewKey(t *testing.T) {
+	worlds(t, func(t *testing.T, wd *h248World) {
+		mech := skd.MechHMACSHA256
+		wd.registerMech(mech)
+		wd.checkP2T(mech, wd.relayWorded(mech, 1, 500), 2)
+		wd.checkP2T(mech, wd.relayWorded(mech, 2, 501), 3)
+		old := wd.sk
+		copy(wd.sk[:], randBytes(t, skd.SessionKeySize))
+		wd.registerMechTxn(mech, 20, 21)
+		wd.checkP2T(mech, wd.relayWorded(mech, 1, 502), 2)
+		stale := wd.sk
+		wd.sk = old
+		body := modifyTxn(503, "InService")
+		wd.refused(wd.worded(mech, 5, body, body), 503, ReasonH248WordMismatch)
+		wd.sk = stale
+	})
 }

@@ -17,12 +17,15 @@ var mgcpOffers = map[skd.Mechanism]string{
 }
 
 // registerMech registers gw1 under mech (PROTOCOL.md §12.2).
-func (wd *mgcpWorld) registerMech(mech skd.Mechanism) {
+func (wd *mgcpWorld) registerMech(mech skd.Mechanism) { wd.registerMechTxn(mech, 10, 11) }
+
+// registerMechTxn registers gw1 with RSIP rs and NTFY nt.
+func (wd *mgcpWorld) registerMechTxn(mech skd.Mechanism, rs, nt uint32) {
 	wd.t.Helper()
 	offer := mgcpOffers[mech]
-	fwd := wd.fromGW("gw1", mgcpRegRSIP(10, testDomain1, offer), "ca")
+	fwd := wd.fromGW("gw1", mgcpRegRSIP(rs, testDomain1, offer), "ca")
 	ch := wd.fromCA(mgcpChallengeDG(fwd[0].TransactionID(), 9001, testDomain1), "gw1")
-	fwd = wd.fromGW("gw1", mgcpNTFY(11, testDomain1, value(ch[1], "X-SKDSV"), offer), "ca")
+	fwd = wd.fromGW("gw1", mgcpNTFY(nt, testDomain1, value(ch[1], "X-SKDSV"), offer), "ca")
 	kd, _ := wd.keyDist("gw1", mech.Wrap(), testKID)
 	ok := wd.fromCA(mgcpSuccessDG(fwd[0].TransactionID(), 9002, testDomain1, kd), "gw1")
 	if len(ok) != 2 || !strings.Contains(value(ok[1], "X-SKDKD"), "mac=") {
@@ -151,4 +154,22 @@ func testMGCPWords(t *testing.T, wd *mgcpWorld, mech skd.Mechanism) {
 	wd.refusedWord(wd.mgcpWorded(mech, 102, mgcpCmd(509, "L/hd"), mgcpCmd(509, "L/hd")), 509,
 		ReasonMGCPWordMismatch)
 	wd.fromGW("gw1", mgcpCmd(510, "L/hd"), "ca")
+}
+
+// TestMGCPWordsNewKey: a new registration ends the old key's words (§13.1).
+func TestMGCPWordsNewKey(t *testing.T) {
+	mgcpWorlds(t, func(t *testing.T, wd *mgcpWorld) {
+		mech := skd.MechAscon128aV12
+		wd.registerMech(mech)
+		wd.relayWorded(mech, 1, 500, 1)
+		old := wd.sk
+		copy(wd.sk[:], randBytes(t, skd.SessionKeySize))
+		wd.registerMechTxn(mech, 20, 21)
+		wd.relayWorded(mech, 1, 501, 1)
+		fresh := wd.sk
+		wd.sk = old
+		cmd := mgcpCmd(502, "L/hd")
+		wd.refusedWord(wd.mgcpWorded(mech, 7, cmd, cmd), 502, ReasonMGCPWordMismatch)
+		wd.sk = fresh
+	})
 }
