@@ -32,15 +32,27 @@ func (g *gatewayWords) next() uint32 {
 	return g.out
 }
 
-// tag computes the word over input.
-func (g *gatewayWords) tag(input []byte) ([]byte, error) {
-	return g.macer.Word(nil, g.mech, g.sk, input)
+// wordSource is a parsed H.248 or MGCP message that builds its §13.3 input.
+type wordSource interface {
+	AppendWordInput(dst []byte, dir string, seq uint32, identity []byte) ([]byte, error)
 }
 
-// check verifies a p2t word over input and takes its number: a number seen
-// before, or below the window, fails as a replay does (§13.4).
-func (g *gatewayWords) check(seq uint32, input, tag []byte) bool {
-	return g.macer.VerifyWord(g.mech, g.sk, input, tag) && g.in.Accept(seq)
+// sign takes the next t2p number and computes its word over m.
+func (g *gatewayWords) sign(m wordSource, identity string) (uint32, []byte, error) {
+	seq := g.next()
+	in, err := m.AppendWordInput(nil, "t2p", seq, []byte(identity))
+	if err != nil {
+		return 0, nil, err
+	}
+	tag, err := g.macer.Word(nil, g.mech, g.sk, in)
+	return seq, tag, err
+}
+
+// check verifies the p2t word numbered seq of m and takes its number: a
+// number seen before, or below the window, fails as a replay does (§13.4).
+func (g *gatewayWords) check(m wordSource, identity string, seq uint32, tag []byte) bool {
+	in, err := m.AppendWordInput(nil, "p2t", seq, []byte(identity))
+	return err == nil && g.macer.VerifyWord(g.mech, g.sk, in, tag) && g.in.Accept(seq)
 }
 
 // gwWordNTFY sends one worded NTFY after registration (§13.2, §13.3) and
@@ -86,12 +98,7 @@ func (t *Terminal) gwWorded(cmd []byte, g *gatewayWords) ([]byte, error) {
 	if _, err := m.Parse(cmd); err != nil {
 		return nil, err
 	}
-	seq := g.next()
-	in, err := m.AppendWordInput(nil, "t2p", seq, []byte(t.cfg.Identity))
-	if err != nil {
-		return nil, err
-	}
-	tag, err := g.tag(in)
+	seq, tag, err := g.sign(m, t.cfg.Identity)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +141,7 @@ func (t *Terminal) checkGWWord(m *mgcp.Message, g *gatewayWords, rc *recorder) e
 	if err != nil || derr != nil {
 		return rc.fail(ErrMACMismatch, "malformed p2t word")
 	}
-	in, err := m.AppendWordInput(nil, "p2t", seq, []byte(t.cfg.Identity))
-	if err != nil || !g.check(seq, in, tag) {
+	if !g.check(m, t.cfg.Identity, seq, tag) {
 		return rc.fail(ErrMACMismatch, "p2t word does not verify")
 	}
 	rc.rep.WordsVerified++

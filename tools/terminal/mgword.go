@@ -33,12 +33,7 @@ func (t *Terminal) mgWorded(msg []byte, g *gatewayWords) ([]byte, error) {
 	if err := m.Parse(msg); err != nil {
 		return nil, err
 	}
-	seq := g.next()
-	in, err := m.AppendWordInput(nil, "t2p", seq, []byte(t.cfg.Identity))
-	if err != nil {
-		return nil, err
-	}
-	tag, err := g.tag(in)
+	seq, tag, err := g.sign(m, t.cfg.Identity)
 	if err != nil {
 		return nil, err
 	}
@@ -84,8 +79,7 @@ func (t *Terminal) checkMGWord(m *h248.Message, tx h248.Node, g *gatewayWords,
 		return rc.fail(ErrNoMAC, "no p2t word")
 	}
 	spi, err := skd.H248SPI(g.sk)
-	in, ierr := m.AppendWordInput(nil, "p2t", hdr.Seq, []byte(t.cfg.Identity))
-	if err != nil || ierr != nil || hdr.SPI != spi || !g.check(hdr.Seq, in, m.AppendAuthData(nil)) {
+	if err != nil || hdr.SPI != spi || !g.check(m, t.cfg.Identity, hdr.Seq, m.AppendAuthData(nil)) {
 		return rc.fail(ErrMACMismatch, "p2t word does not verify")
 	}
 	rc.rep.WordsVerified++
