@@ -31,18 +31,11 @@ type call struct {
 // ErrWordReplayed, ErrForbidden (the proxy refused a word), ErrStatus,
 // ErrTimeout or ErrCanceled. Calls and Register are serialized.
 func (t *Terminal) Call(ctx context.Context) (Report, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	rep := Report{Identity: t.cfg.Identity, Protocol: t.cfg.Protocol}
-	rc := &recorder{rep: &rep, start: time.Now(), log: t.logStep}
-	err := t.call(ctx, rc)
-	if err == nil {
-		rep.Outcome = OutcomeCalled
+	return t.runLocked(ctx, t.call, func(rc *recorder) {
+		rc.rep.Outcome = OutcomeCalled
 		rc.step("call completed words_sent=%d words_verified=%d",
-			rep.WordsSent, rep.WordsVerified)
-	}
-	rep.Elapsed = time.Since(rc.start)
-	return rep, err
+			rc.rep.WordsSent, rc.rep.WordsVerified)
+	})
 }
 
 func (t *Terminal) call(ctx context.Context, rc *recorder) error {

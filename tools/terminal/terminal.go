@@ -97,15 +97,24 @@ func (t *Terminal) Close() error {
 // (errors.Is). Register is not safe for concurrent use on one Terminal: calls are
 // serialized.
 func (t *Terminal) Register(ctx context.Context) (Report, error) {
+	return t.runLocked(ctx, t.register, func(rc *recorder) {
+		rc.rep.Outcome = OutcomeRegistered
+		rc.step("registered mechanism=%q sk_opened=%t mac_verified=%t",
+			rc.rep.Mechanism, rc.rep.SKOpened, rc.rep.MACVerified)
+	})
+}
+
+// runLocked runs one exchange of the terminal (a registration, a call) under
+// its lock with a fresh Report; done records the success.
+func (t *Terminal) runLocked(ctx context.Context, run func(context.Context, *recorder) error,
+	done func(*recorder)) (Report, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	rep := Report{Identity: t.cfg.Identity, Protocol: t.cfg.Protocol}
 	rc := &recorder{rep: &rep, start: time.Now(), log: t.logStep}
-	err := t.register(ctx, rc)
+	err := run(ctx, rc)
 	if err == nil {
-		rep.Outcome = OutcomeRegistered
-		rc.step("registered mechanism=%q sk_opened=%t mac_verified=%t",
-			rep.Mechanism, rep.SKOpened, rep.MACVerified)
+		done(rc)
 	}
 	rep.Elapsed = time.Since(rc.start)
 	return rep, err
