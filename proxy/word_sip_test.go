@@ -357,3 +357,16 @@ func checkRelayedHadWord(t *testing.T, r *rig, m *sip.Message) {
 		t.Fatalf("a request from alice without a valid word was relayed: %q", m.Bytes())
 	}
 }
+
+// TestWordCoversExpires: a worded refresh REGISTER cannot be turned into a
+// de-registration on the way, since Expires is in the word input.
+func TestWordCoversExpires(t *testing.T) {
+	r := registeredRig(t)
+	refresh := strings.Replace(register(5, ""), "Content-Length:",
+		"Content-Type: x/y\r\nContent-Length:", 1)
+	pkt := r.worded(refresh, 1)
+	r.refusedWith(strings.Replace(pkt, "Expires: 3600", "Expires: 0", 1), ReasonWordMismatch)
+	if _, dst := r.step(pkt, testTerminal); dst != testSoftswitch {
+		t.Fatal("the genuine refresh was refused")
+	}
+}

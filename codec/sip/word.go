@@ -174,7 +174,8 @@ func AppendWord(dst []byte, seq uint32, tag []byte) []byte {
 //	LP("sigproxy-v1 sip-word") LP(dir) LP(seq) LP(aor)
 //	LP(method, or status code) LP(Request-URI, or empty)
 //	LP(Call-ID) LP(CSeq number " " method) LP(From tag) LP(To tag)
-//	count16(Contact values) LP(each) LP(SHA-256 of the body)
+//	count16(Contact values) LP(each) LP(Expires value, or empty)
+//	LP(SHA-256 of the body)
 //
 // Contact values are the comma-separated elements of every Contact line as
 // ListIter returns them (trimmed of LWS). dir is WordT2P or WordP2T; aor is
@@ -205,6 +206,10 @@ func AppendWordInput(dst []byte, m *Message, dir string, seq uint32, aor []byte)
 	if !ok {
 		return dst[:start], ErrWordInput
 	}
+	// Expires decides a REGISTER's lifetime: uncovered, a refresh could be
+	// turned into a de-registration on the way.
+	expires, _ := m.Get(HdrExpires)
+	dst = appendLP(dst, expires)
 	sum := sha256.Sum256(m.Body())
 	return appendLP(dst, sum[:]), nil
 }

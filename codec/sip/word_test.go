@@ -117,7 +117,7 @@ func TestAppendWordInputRequest(t *testing.T) {
 	body := sha256.Sum256([]byte("v=0\n"))
 	want := []string{"sigproxy-v1 sip-word", "t2p", "3", "sip:alice@sigproxy.test",
 		"INVITE", "sip:bob@sigproxy.test", "call1@127.0.0.1", "7 INVITE", "ft1", "",
-		"#2", "<sip:alice@127.0.0.1:40001>", "<sip:alice@[::1]:5060>", string(body[:])}
+		"#2", "<sip:alice@127.0.0.1:40001>", "<sip:alice@[::1]:5060>", "", string(body[:])}
 	got := decodeWordInput(t, in[1:])
 	if len(got) != len(want) {
 		t.Fatalf("fields %q, want %q", got, want)
@@ -133,7 +133,7 @@ func TestAppendWordInputResponse(t *testing.T) {
 	var m Message
 	resp := []byte("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n" +
 		"From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n" +
-		"Content-Length: 0\r\n\r\n")
+		"Expires: 60\r\nContent-Length: 0\r\n\r\n")
 	if err := m.Parse(resp); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestAppendWordInputResponse(t *testing.T) {
 	got := decodeWordInput(t, in)
 	empty := sha256.Sum256(nil)
 	want := []string{"sigproxy-v1 sip-word", "p2t", "4294967295", "sip:a@x", "200", "",
-		"c", "1 INVITE", "1", "2", "#0", string(empty[:])}
+		"c", "1 INVITE", "1", "2", "#0", "60", string(empty[:])}
 	if len(got) != len(want) {
 		t.Fatalf("fields %q", got)
 	}
