@@ -219,8 +219,13 @@ func (w *Worker) storeGatewaySession(mgs *mgTable, key []byte, gw netip.AddrPort
 	}
 	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL, OutSeq: outSeq}
 	copy(sess.SK[:], sk)
-	err := w.h.sessions.Put(key, &sess)
+	// The word key is derived once here, not for every word (§13.1).
+	_, err := w.macer.WordKey(sess.WordKey[:0], p.mech, sk)
+	if err == nil {
+		err = w.h.sessions.Put(key, &sess)
+	}
 	clear(sess.SK[:])
+	clear(sess.WordKey[:])
 	if err != nil {
 		mgs.take(gw, nil)
 		return false

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sigproxy/sigproxy/codec/h248"
 	"github.com/sigproxy/sigproxy/keystore"
+	"github.com/sigproxy/sigproxy/keystore/skd"
 )
 
 // Directions of verification words (PROTOCOL.md §13.1).
@@ -18,7 +19,8 @@ const (
 // the session-table key, the word input and the tag, reused per message.
 type wordScratch struct {
 	key [len(h248SessionPrefix) + maxField]byte
-	in  []byte // the word input, up to a whole message
+	wk  [skd.WordKeySize]byte // the session's word key while a word is computed
+	in  []byte                // the word input, up to a whole message
 	tag [64]byte
 	txt [88]byte // the tag as hex or B64
 	buf []byte   // the message before its word is added (p2t)
@@ -31,7 +33,7 @@ func newWordScratch() wordScratch {
 // gatewaySession finds the live session of the gateway at gw (PROTOCOL.md
 // §13.2: words are keyed by the gateway address of a live session): its
 // session-table key, prefix and identity, built in dst, and a copy of the
-// session, whose SK the caller clears (takeKey).
+// session, whose keys the caller clears (takeKeys).
 func (w *Worker) gatewaySession(mgs *mgTable, prefix string, dst []byte,
 	gw netip.AddrPort) ([]byte, keystore.Session, bool) {
 	key, ok := mgs.get(gw, append(dst[:0], prefix...), w.now)
@@ -105,8 +107,8 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 		}
 		return ReasonNone
 	}
-	sk := w.takeKey(&s)
-	defer clear(w.sk[:])
+	sk, wk := w.takeKeys(&s, &hw.word)
+	defer w.wipeKeys(&hw.word)
 	switch {
 	case !hdr.Auth:
 		return ReasonH248WordMissing
@@ -121,7 +123,7 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 		key[len(h248SessionPrefix):])
 	hw.word.in = in
 	tag := hw.msg.AppendAuthData(hw.word.tag[:0])
-	if err != nil || !w.macer.VerifyWord(s.Mech, sk, in, tag) {
+	if err != nil || !w.macer.VerifyWordKeyed(s.Mech, wk, in, tag) {
 		return ReasonH248WordMismatch
 	}
 	if !w.h.sessions.AcceptIn(key, hdr.Seq, w.now) && !w.h248Retransmission(src) {
@@ -190,8 +192,8 @@ func (w *Worker) h248ForwardWorded(out []byte, mg netip.AddrPort) ([]byte, netip
 	if !ok {
 		return w.sentH248Copy(out, buf, mg)
 	}
-	sk := w.takeKey(&s)
-	defer clear(w.sk[:])
+	sk, wk := w.takeKeys(&s, &hw.word)
+	defer w.wipeKeys(&hw.word)
 	if hw.msg.Parse(buf) != nil {
 		return w.drop(ReasonH248Malformed)
 	}
@@ -201,7 +203,7 @@ func (w *Worker) h248ForwardWorded(out []byte, mg netip.AddrPort) ([]byte, netip
 	if err != nil {
 		return w.drop(ReasonH248Malformed)
 	}
-	tag, err := w.macer.Word(hw.word.tag[:0], s.Mech, sk, in)
+	tag, err := w.macer.WordKeyed(hw.word.tag[:0], s.Mech, wk, in)
 	spi, err2 := w.macer.H248SPI(sk)
 	if err != nil || err2 != nil {
 		return w.drop(ReasonH248MAC)
@@ -231,11 +233,19 @@ func appendAuthHeader(dst []byte, spi, seq uint32, tagHex []byte) []byte {
 	return append(dst, tagHex...)
 }
 
-// takeKey moves a session copy's key into the worker's key space, which the
-// caller clears: handing the copy's own bytes to the MACer would move every
-// copy to the heap.
-func (w *Worker) takeKey(s *keystore.Session) []byte {
+// takeKeys moves a session copy's key (for the H.248 SPI) and word key into
+// the worker's space, w.sk and ws.wk, which the caller clears: handing the
+// copy's own bytes to the MACer would move every copy to the heap.
+func (w *Worker) takeKeys(s *keystore.Session, ws *wordScratch) (sk, wk []byte) {
 	copy(w.sk[:], s.SK[:])
+	n := copy(ws.wk[:], s.WordKey[:s.Mech.WordKeyLen()])
 	clear(s.SK[:])
-	return w.sk[:]
+	clear(s.WordKey[:])
+	return w.sk[:], ws.wk[:n]
+}
+
+// wipeKeys clears what takeKeys copied.
+func (w *Worker) wipeKeys(ws *wordScratch) {
+	clear(w.sk[:])
+	clear(ws.wk[:])
 }

@@ -61,8 +61,8 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 		}
 		return ReasonNone, false
 	}
-	sk := w.takeKey(&s)
-	defer clear(w.sk[:])
+	_, wk := w.takeKeys(&s, &mw.wd.wordScratch)
+	defer w.wipeKeys(&mw.wd.wordScratch)
 	if i < 0 {
 		return ReasonMGCPWordMissing, false
 	}
@@ -76,7 +76,7 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 	}
 	in, err := m.AppendWordInput(mw.wd.in[:0], dirT2P, seq, key[len(mgcpSessionPrefix):])
 	mw.wd.in = in
-	if err != nil || !w.macer.VerifyWord(s.Mech, sk, in, mw.wd.tag[:n]) {
+	if err != nil || !w.macer.VerifyWordKeyed(s.Mech, wk, in, mw.wd.tag[:n]) {
 		return ReasonMGCPWordMismatch, false
 	}
 	tk := txnKey{mg: src, id: m.TransactionID()}
@@ -115,8 +115,8 @@ func (w *Worker) mgcpAppendWorded(out []byte) ([]byte, Reason) {
 	if !ok {
 		return mw.appendMessage(out)
 	}
-	sk := w.takeKey(&s)
-	defer clear(w.sk[:])
+	_, wk := w.takeKeys(&s, &wd.wordScratch)
+	defer w.wipeKeys(&wd.wordScratch)
 	if _, err := wd.msg.Parse(buf); err != nil {
 		return out, ReasonMGCPMalformed
 	}
@@ -125,7 +125,7 @@ func (w *Worker) mgcpAppendWorded(out []byte) ([]byte, Reason) {
 	if err != nil {
 		return out, ReasonMGCPMalformed
 	}
-	tag, err := w.macer.Word(wd.tag[:0], s.Mech, sk, in)
+	tag, err := w.macer.WordKeyed(wd.tag[:0], s.Mech, wk, in)
 	if err != nil {
 		return out, ReasonMGCPMAC
 	}
