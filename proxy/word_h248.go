@@ -88,7 +88,8 @@ func registrationTxn(tx h248.Node) bool {
 // (§13.3: the authentication header, SPI naming SK, SequenceNum the word's
 // number, AuthData the tag), records its number and removes the header. A
 // message holding registration requests only, or one without a header from
-// an address with no live session, passes as before.
+// an address with no live session, passes as before (refused as missing
+// with Config.RefuseLegacy).
 //
 // Limitation: a header from an address with no live session is refused (a
 // word of an ended session, §13.1), so a gateway using RFC 3525's interim
@@ -101,9 +102,12 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 	hdr := hw.msg.Header()
 	key, s, ok := w.gatewaySession(w.h.h248.mgs, h248SessionPrefix, hw.word.key[:], src)
 	if !ok {
-		if hdr.Auth {
+		switch {
+		case hdr.Auth:
 			// No live key verifies it: a word of an ended session.
 			return ReasonH248WordMismatch
+		case w.h.cfg.RefuseLegacy:
+			return ReasonH248WordMissing
 		}
 		return ReasonNone
 	}

@@ -45,8 +45,9 @@ func (mw *mgcpWorker) needsWord() bool {
 // mgcpWordIn checks the t2p word of a command from a registered gateway
 // (§13.3: X-SKDMW: seq=<n>, mac="<B64>"), records its number and removes
 // the line. worded reports a verified word. A command without a word from
-// an address with no live session passes as before; one with a word is
-// refused, since no live key verifies it (a word of an ended session).
+// an address with no live session passes as before (refused as missing
+// with Config.RefuseLegacy); one with a word is refused, since no live key
+// verifies it (a word of an ended session).
 func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 	mw := w.mw
 	m := &mw.msg
@@ -56,8 +57,11 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 	i, dup := extParams(m, nameWord)
 	key, s, ok := w.gatewaySession(w.h.mgcp.gws, mgcpSessionPrefix, mw.wd.key[:], src)
 	if !ok {
-		if i >= 0 {
+		switch {
+		case i >= 0:
 			return ReasonMGCPWordMismatch, false
+		case w.h.cfg.RefuseLegacy:
+			return ReasonMGCPWordMissing, false
 		}
 		return ReasonNone, false
 	}

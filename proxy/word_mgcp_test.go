@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sigproxy/sigproxy/codec/mgcp"
+	"github.com/sigproxy/sigproxy/keystore"
 	"github.com/sigproxy/sigproxy/keystore/skd"
 )
 
@@ -172,4 +173,27 @@ func TestMGCPWordsNewKey(t *testing.T) {
 		wd.refusedWord(wd.mgcpWorded(mech, 7, cmd, cmd), 502, ReasonMGCPWordMismatch)
 		wd.sk = fresh
 	})
+}
+
+// TestGatewayRefuseLegacy: with RefuseLegacy, a gateway command or
+// Transaction from an address without a session is refused like one
+// missing its word; registration requests still pass.
+func TestGatewayRefuseLegacy(t *testing.T) {
+	wd := newMGCPStepWorld(t, func(c *Config) { c.RefuseLegacy = true })
+	wd.refusedWord(mgcpCmd(600, "L/hd"), 600, ReasonMGCPWordMissing)
+	wd.fromGW("gw1", mgcpRegRSIP(10, testDomain1, mgcpOffers[skd.MechHMACSHA256]), "ca")
+
+	ring, err := keystore.NewKeyring([]keystore.ProxyKey{{KID: testKID, Key: randBytes(t, 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewHandler(Config{ProxyID: "sp1", Listen: testProxyAddr, Softswitch: testSoftswitch,
+		H248Listen: testH248Proxy, H248Softswitch: testMGC, Keyring: ring, RefuseLegacy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hw := &h248World{t: t, net: &stepNet{h: h, w: h.NewWorker(), out: make([]byte, 0, 8192)}}
+	hw.refused("MEGACO/1 [127.0.0.1]:40010\r\n"+modifyTxn(601, "InService"), 601,
+		ReasonH248WordMissing)
+	hw.expect("mg1", regServiceChange(10, testOffer), "mgc")
 }
