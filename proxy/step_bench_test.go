@@ -26,7 +26,9 @@ func recordRegistration(t testing.TB, r *rig) registration {
 	server, _ := resp401.Get(sip.HdrSecurityServer)
 	reg.second = []byte(r.secondRegister(string(server)))
 	fwd2, _ := r.step(string(reg.second), testTerminal)
-	kd, _ := r.keyDistribution(skd.WrapAES128GCM, testKID)
+	name, _, _ := strings.Cut(string(server), ";")
+	mech, _ := skd.ParseMechanism([]byte(strings.TrimSpace(name)))
+	kd, _ := r.keyDistribution(mech.Wrap(), testKID) // the chosen mechanism's wrap
 	reg.success = []byte(answer(fwd2, "200 OK",
 		"Contact: <sip:alice@127.0.0.1:40001>;expires=3600\r\n"+kd))
 	if resp, _ := r.step(string(reg.success), testSoftswitch); resp.StatusCode() != 200 {
@@ -103,10 +105,19 @@ func BenchmarkStep(b *testing.B) {
 // registered terminal and the softswitch's 200 to it, and the same pair from
 // a sender without a session (relayed plainly), for BenchmarkStepWords.
 func wordedCall(t testing.TB, r *rig) (invite, ok200, plainInvite, plain200 []byte) {
+	return wordedCallAs(t, r, skd.MechHMACSHA256)
+}
+
+// wordedCallAs is wordedCall for a rig whose offer prefers mech.
+func wordedCallAs(t testing.TB, r *rig, mech skd.Mechanism) (invite, ok200, plainInvite,
+	plain200 []byte) {
 	t.Helper()
 	recordRegistration(t, r)
-	invite = []byte(r.worded(inviteFrom(1, ""), 1))
-	fwd, _ := r.step(string(invite), testTerminal)
+	invite = []byte(r.wordedAs(mech, inviteFrom(1, ""), 1))
+	fwd, dst := r.step(string(invite), testTerminal)
+	if dst != testSoftswitch {
+		t.Fatalf("the worded INVITE (%s) was refused", mech)
+	}
 	ok200 = []byte(answer(fwd, "200 OK", "Contact: <sip:bob@127.0.0.1:40002>\r\n"))
 	plainInvite = []byte(strings.ReplaceAll(inviteFrom(1, ""), "alice", "carol"))
 	fwd, _ = r.step(string(plainInvite), testTerminal)
@@ -124,21 +135,27 @@ func wordedCall(t testing.TB, r *rig) (invite, ok200, plainInvite, plain200 []by
 func benchStepWords(b *testing.B) {
 	r := newRig(b)
 	invite, ok200, plainInvite, plain200 := wordedCall(b, r)
+	ra := newRig(b)
+	ra.offer = "ascon128a-v12"
+	aInvite, aOK200, _, _ := wordedCallAs(b, ra, skd.MechAscon128aV12)
 	for _, m := range []struct {
 		name string
+		r    *rig
 		pkt  []byte
 		src  netip.AddrPort
 	}{
-		{"invite_plain", plainInvite, testTerminal},
-		{"invite_word_verify", invite, testTerminal},
-		{"ok200_plain", plain200, testSoftswitch},
-		{"ok200_word_add", ok200, testSoftswitch},
+		{"invite_plain", r, plainInvite, testTerminal},
+		{"invite_word_verify", r, invite, testTerminal},
+		{"invite_word_verify_ascon", ra, aInvite, testTerminal},
+		{"ok200_plain", r, plain200, testSoftswitch},
+		{"ok200_word_add", r, ok200, testSoftswitch},
+		{"ok200_word_add_ascon", ra, aOK200, testSoftswitch},
 	} {
 		b.Run(m.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(m.pkt)))
 			for b.Loop() {
-				if _, _, ok := r.w.Step(m.pkt, m.src, r.out); !ok {
+				if _, _, ok := m.r.w.Step(m.pkt, m.src, m.r.out); !ok {
 					b.Fatal("message dropped")
 				}
 			}

@@ -56,7 +56,12 @@ func withWord(pkt string, seq uint32, tag []byte) string {
 // worded returns pkt with its valid t2p word under the rig's key (hmac-sha256,
 // the offer's preferred mechanism).
 func (r *rig) worded(pkt string, seq uint32) string {
-	return withWord(pkt, seq, wordFor(r.t, r.sk[:], skd.MechHMACSHA256, sip.WordT2P, seq, pkt))
+	return r.wordedAs(skd.MechHMACSHA256, pkt, seq)
+}
+
+// wordedAs is worded under mech, for a rig whose offer chose mech.
+func (r *rig) wordedAs(mech skd.Mechanism, pkt string, seq uint32) string {
+	return withWord(pkt, seq, wordFor(r.t, r.sk[:], mech, sip.WordT2P, seq, pkt))
 }
 
 // stepRaw runs a datagram and returns what leaves, or nil when dropped.

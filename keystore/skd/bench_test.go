@@ -112,3 +112,20 @@ func BenchmarkMACerWord(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkMACerWordKeyed(b *testing.B) {
+	m := NewMACer()
+	input := make([]byte, 300)
+	tag := make([]byte, 0, 32)
+	for _, mech := range []Mechanism{MechHMACSHA256, MechAscon128aV12} {
+		key, _ := m.WordKey(nil, mech, seq(0xa0, 16))
+		b.Run(mech.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.WordKeyed(tag[:0], mech, key, input); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
