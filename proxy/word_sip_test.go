@@ -375,3 +375,51 @@ func TestWordCoversExpires(t *testing.T) {
 		t.Fatal("the genuine refresh was refused")
 	}
 }
+
+// kaInvite is the INVITE of PROTOCOL.md §13.5, before its word.
+const kaInvite = "INVITE sip:bob@sigproxy.test SIP/2.0\r\n" +
+	"Via: SIP/2.0/UDP 127.0.0.1:40001;branch=z9hG4bK.c1;rport\r\n" +
+	"Max-Forwards: 70\r\n" +
+	"From: <sip:alice@sigproxy.test>;tag=1928301774\r\n" +
+	"To: <sip:bob@sigproxy.test>\r\n" +
+	"Call-ID: a84b4c76e66710@127.0.0.1\r\n" +
+	"CSeq: 1 INVITE\r\n" +
+	"Contact: <sip:alice@127.0.0.1:40001>\r\n" +
+	"Content-Type: application/sdp\r\n" +
+	"Content-Length: 84\r\n\r\n" +
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n"
+
+// TestWordKnownAnswer checks the example of PROTOCOL.md §13.5, whose values
+// were computed with Python's hmac and hashlib from the text of §13: the word
+// key, the input's length and the tag, then the proxy's verdict on the
+// message the example shows.
+func TestWordKnownAnswer(t *testing.T) {
+	sk := make([]byte, skd.SessionKeySize)
+	for i := range sk {
+		sk[i] = byte(i)
+	}
+	m := skd.NewMACer()
+	key, _ := m.WordKey(nil, skd.MechHMACSHA256, sk)
+	const wantKey = "73900901dc0a407a5c64124cf8dbd5cc0191a935f50cea0e00a30e8a6c9a70c5"
+	if fmt.Sprintf("%x", key) != wantKey {
+		t.Fatalf("word key %x, want %s", key, wantKey)
+	}
+	var msg sip.Message
+	if err := msg.Parse([]byte(kaInvite)); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := sip.AppendWordInput(nil, &msg, sip.WordT2P, 1, []byte(aliceAOR))
+	tag, _ := m.Word(nil, skd.MechHMACSHA256, sk, in)
+	const wantMAC = "0a/5KYZ2mtEtO5PPjFtOEiKmKtqGYk6ZM+CGyym1yBE="
+	if got := base64.StdEncoding.EncodeToString(tag); len(in) != 203 || got != wantMAC {
+		t.Fatalf("input %d bytes, mac %s; want 203 bytes, %s", len(in), got, wantMAC)
+	}
+	r := newRig(t)
+	copy(r.sk[:], sk)
+	recordRegistration(t, r)
+	worded := strings.Replace(kaInvite, "Content-Type:",
+		"Verification-Word: seq=1, mac=\""+wantMAC+"\"\r\nContent-Type:", 1)
+	if _, dst := r.step(worded, testTerminal); dst != testSoftswitch {
+		t.Fatal("the example's INVITE was refused")
+	}
+}
