@@ -214,13 +214,14 @@ func (w *Worker) h248Store(p *pending, sk []byte) Reason {
 // SeqNum 1; 0 for MGCP).
 func (w *Worker) storeGatewaySession(mgs *mgTable, key []byte, gw netip.AddrPort, p *pending,
 	sk []byte, outSeq uint32) bool {
-	if !mgs.put(gw, p.identity.bytes(), w.now+h248SessionTTL) {
+	spi, err := w.macer.H248SPI(sk)
+	if err != nil || !mgs.put(gw, p.identity.bytes(), spi, w.now+h248SessionTTL) {
 		return false
 	}
 	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL, OutSeq: outSeq}
 	copy(sess.SK[:], sk)
 	// The word key is derived once here, not for every word (§13.1).
-	_, err := w.macer.WordKey(sess.WordKey[:0], p.mech, sk)
+	_, err = w.macer.WordKey(sess.WordKey[:0], p.mech, sk)
 	if err == nil {
 		err = w.h.sessions.Put(key, &sess)
 	}
@@ -262,6 +263,7 @@ type mgTable struct {
 
 type mgReg struct {
 	identity field
+	spi      uint32 // the H.248 SPI of the session key, kept for the words (§13.3)
 	expires  int64
 }
 
@@ -274,7 +276,7 @@ func newMGTable(capacity int) *mgTable {
 }
 
 // put records identity for mg; false when the table is full of live entries.
-func (t *mgTable) put(mg netip.AddrPort, identity []byte, expires int64) bool {
+func (t *mgTable) put(mg netip.AddrPort, identity []byte, spi uint32, expires int64) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := t.m[mg]
@@ -290,19 +292,20 @@ func (t *mgTable) put(mg netip.AddrPort, identity []byte, expires int64) bool {
 		t.m[mg] = r
 	}
 	_ = r.identity.set(identity)
-	r.expires = expires
+	r.spi, r.expires = spi, expires
 	return true
 }
 
-// get appends the identity mg holds a live session for to dst.
-func (t *mgTable) get(mg netip.AddrPort, dst []byte, now int64) ([]byte, bool) {
+// get appends the identity mg holds a live session for to dst, and returns
+// the session key's H.248 SPI.
+func (t *mgTable) get(mg netip.AddrPort, dst []byte, now int64) ([]byte, uint32, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := t.m[mg]
 	if r == nil || r.expires <= now {
-		return dst, false
+		return dst, 0, false
 	}
-	return append(dst, r.identity.bytes()...), true
+	return append(dst, r.identity.bytes()...), r.spi, true
 }
 
 // live reports whether mg holds a live session.

@@ -32,16 +32,16 @@ func newWordScratch() wordScratch {
 
 // gatewaySession finds the live session of the gateway at gw (PROTOCOL.md
 // §13.2: words are keyed by the gateway address of a live session): its
-// session-table key, prefix and identity, built in dst, and a copy of the
-// session, whose keys the caller clears (takeKeys).
+// session-table key, prefix and identity, built in dst, the H.248 SPI of its
+// key and a copy of the session, whose keys the caller clears (takeKeys).
 func (w *Worker) gatewaySession(mgs *mgTable, prefix string, dst []byte,
-	gw netip.AddrPort) ([]byte, keystore.Session, bool) {
-	key, ok := mgs.get(gw, append(dst[:0], prefix...), w.now)
+	gw netip.AddrPort) ([]byte, uint32, keystore.Session, bool) {
+	key, spi, ok := mgs.get(gw, append(dst[:0], prefix...), w.now)
 	if !ok {
-		return nil, keystore.Session{}, false
+		return nil, 0, keystore.Session{}, false
 	}
 	s, ok := w.h.sessions.Get(key, w.now)
-	return key, s, ok
+	return key, spi, s, ok
 }
 
 // h248NeedsWord reports whether the gateway's message holds a Transaction
@@ -100,7 +100,7 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 		return ReasonNone
 	}
 	hdr := hw.msg.Header()
-	key, s, ok := w.gatewaySession(w.h.h248.mgs, h248SessionPrefix, hw.word.key[:], src)
+	key, spi, s, ok := w.gatewaySession(w.h.h248.mgs, h248SessionPrefix, hw.word.key[:], src)
 	if !ok {
 		switch {
 		case hdr.Auth:
@@ -111,7 +111,7 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 		}
 		return ReasonNone
 	}
-	sk, wk := w.takeKeys(&s, &hw.word)
+	wk := w.takeKeys(&s, &hw.word)
 	defer w.wipeKeys(&hw.word)
 	switch {
 	case !hdr.Auth:
@@ -119,8 +119,7 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 	case len(hdr.AuthData) != 2*s.Mech.TagSize():
 		return ReasonH248WordMalformed
 	}
-	spi, err := w.macer.H248SPI(sk)
-	if err != nil || spi != hdr.SPI {
+	if spi != hdr.SPI {
 		return ReasonH248WordMismatch
 	}
 	in, err := hw.msg.AppendWordInput(hw.word.in[:0], dirT2P, hdr.Seq,
@@ -188,15 +187,15 @@ func (w *Worker) h248ForwardWorded(out []byte, mg netip.AddrPort) ([]byte, netip
 		return w.drop(editReason(err))
 	}
 	hw.word.buf = buf
-	key, ok := hw.word.key[:0], false
-	if key, ok = w.h.h248.mgs.get(mg, append(key, h248SessionPrefix...), w.now); !ok {
+	key, spi, ok := w.h.h248.mgs.get(mg, append(hw.word.key[:0], h248SessionPrefix...), w.now)
+	if !ok {
 		return w.sentH248Copy(out, buf, mg)
 	}
 	seq, s, ok := w.h.sessions.NextOut(key, w.now)
 	if !ok {
 		return w.sentH248Copy(out, buf, mg)
 	}
-	sk, wk := w.takeKeys(&s, &hw.word)
+	wk := w.takeKeys(&s, &hw.word)
 	defer w.wipeKeys(&hw.word)
 	if hw.msg.Parse(buf) != nil {
 		return w.drop(ReasonH248Malformed)
@@ -208,8 +207,7 @@ func (w *Worker) h248ForwardWorded(out []byte, mg netip.AddrPort) ([]byte, netip
 		return w.drop(ReasonH248Malformed)
 	}
 	tag, err := w.macer.WordKeyed(hw.word.tag[:0], s.Mech, wk, in)
-	spi, err2 := w.macer.H248SPI(sk)
-	if err != nil || err2 != nil {
+	if err != nil {
 		return w.drop(ReasonH248MAC)
 	}
 	hw.auth = appendAuthHeader(hw.auth[:0], spi, seq, hw.word.txt[:hex.Encode(hw.word.txt[:], tag)])
@@ -237,19 +235,15 @@ func appendAuthHeader(dst []byte, spi, seq uint32, tagHex []byte) []byte {
 	return append(dst, tagHex...)
 }
 
-// takeKeys moves a session copy's key (for the H.248 SPI) and word key into
-// the worker's space, w.sk and ws.wk, which the caller clears: handing the
+// takeKeys moves a session copy's word key into the worker's space, ws.wk,
+// which the caller clears (wipeKeys), and clears the copy's keys: handing the
 // copy's own bytes to the MACer would move every copy to the heap.
-func (w *Worker) takeKeys(s *keystore.Session, ws *wordScratch) (sk, wk []byte) {
-	copy(w.sk[:], s.SK[:])
+func (w *Worker) takeKeys(s *keystore.Session, ws *wordScratch) []byte {
 	n := copy(ws.wk[:], s.WordKey[:s.Mech.WordKeyLen()])
 	clear(s.SK[:])
 	clear(s.WordKey[:])
-	return w.sk[:], ws.wk[:n]
+	return ws.wk[:n]
 }
 
 // wipeKeys clears what takeKeys copied.
-func (w *Worker) wipeKeys(ws *wordScratch) {
-	clear(w.sk[:])
-	clear(ws.wk[:])
-}
+func (w *Worker) wipeKeys(ws *wordScratch) { clear(ws.wk[:]) }

@@ -55,7 +55,7 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 		return ReasonNone, false
 	}
 	i, dup := extParams(m, nameWord)
-	key, s, ok := w.gatewaySession(w.h.mgcp.gws, mgcpSessionPrefix, mw.wd.key[:], src)
+	key, _, s, ok := w.gatewaySession(w.h.mgcp.gws, mgcpSessionPrefix, mw.wd.key[:], src)
 	if !ok {
 		switch {
 		case i >= 0:
@@ -65,7 +65,7 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 		}
 		return ReasonNone, false
 	}
-	_, wk := w.takeKeys(&s, &mw.wd.wordScratch)
+	wk := w.takeKeys(&s, &mw.wd.wordScratch)
 	defer w.wipeKeys(&mw.wd.wordScratch)
 	if i < 0 {
 		return ReasonMGCPWordMissing, false
@@ -111,7 +111,7 @@ func (w *Worker) mgcpAppendWorded(out []byte) ([]byte, Reason) {
 		return out, mgcpEditReason(err)
 	}
 	wd.buf = buf
-	key, ok := w.h.mgcp.gws.get(mw.gw, append(wd.key[:0], mgcpSessionPrefix...), w.now)
+	key, _, ok := w.h.mgcp.gws.get(mw.gw, append(wd.key[:0], mgcpSessionPrefix...), w.now)
 	if !ok {
 		return mw.appendMessage(out)
 	}
@@ -119,7 +119,7 @@ func (w *Worker) mgcpAppendWorded(out []byte) ([]byte, Reason) {
 	if !ok {
 		return mw.appendMessage(out)
 	}
-	_, wk := w.takeKeys(&s, &wd.wordScratch)
+	wk := w.takeKeys(&s, &wd.wordScratch)
 	defer w.wipeKeys(&wd.wordScratch)
 	if _, err := wd.msg.Parse(buf); err != nil {
 		return out, ReasonMGCPMalformed
