@@ -60,7 +60,7 @@ const (
 	// shorter in practice; 256 bytes keeps each entry's fixed slot small.
 	MaxAOR = 256
 	// MaxSessionCapacity bounds a table's capacity: entry indices are int32, and
-	// 64M entries of about 300 bytes is beyond any one proxy's memory.
+	// 64M entries of about 370 bytes is beyond any one proxy's memory.
 	MaxSessionCapacity = 1 << 26
 	// maxShards caps lock striping; more stripes than a few per core buy nothing.
 	maxShards = 64
@@ -83,7 +83,7 @@ const (
 // expired entries of its shard, then (at most once per second) of the whole
 // table, and only then fails with ErrTableFull.
 //
-// Limitation: each entry reserves MaxAOR bytes for its AOR copy (about 300 bytes
+// Limitation: each entry reserves MaxAOR bytes for its AOR copy (about 370 bytes
 // per entry in all); an arena of variable-length copies would save memory at the
 // cost of compaction, which is not worth it at the capacities a proxy runs.
 type SessionTable struct {
