@@ -43,14 +43,8 @@ func (t *Terminal) call(ctx context.Context, rc *recorder) error {
 		return rc.fail(ErrNotRegistered, "not registered with a mechanism")
 	}
 	rc.rep.Mechanism = t.words.mech.String()
-	deadline := rc.start.Add(t.cfg.Timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	stop := context.AfterFunc(ctx, func() { _ = t.conn.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
-	bufp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bufp)
+	deadline, bufp, release := t.begin(ctx, rc)
+	defer release()
 
 	c := &call{callID: randomHex(8) + "@" + t.LocalAddr().IP.String(), fromTag: randomHex(6),
 		target: "sip:softswitch@" + t.cfg.Realm}

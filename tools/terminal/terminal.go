@@ -128,15 +128,8 @@ func (t *Terminal) logStep(step string) {
 
 // register runs the two transactions and judges their responses.
 func (t *Terminal) register(ctx context.Context, rc *recorder) error {
-	deadline := rc.start.Add(t.cfg.Timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	// A cancel without a deadline must still wake a blocked read.
-	stop := context.AfterFunc(ctx, func() { _ = t.conn.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
-	bufp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bufp)
+	deadline, bufp, release := t.begin(ctx, rc)
+	defer release()
 	switch t.cfg.Protocol {
 	case ProtocolH248:
 		return t.registerMG(ctx, *bufp, deadline, rc)
@@ -159,6 +152,24 @@ func (t *Terminal) register(ctx context.Context, rc *recorder) error {
 		return err
 	}
 	return t.readFinal(resp, ch, rc)
+}
+
+// begin prepares one exchange: its deadline (Timeout from the start, or the
+// context's if sooner), a wake-up of a blocked read when ctx is canceled, and a
+// read buffer; release undoes the last two.
+func (t *Terminal) begin(ctx context.Context, rc *recorder) (deadline time.Time, bufp *[]byte,
+	release func()) {
+	deadline = rc.start.Add(t.cfg.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	// A cancel without a deadline must still wake a blocked read.
+	stop := context.AfterFunc(ctx, func() { _ = t.conn.SetReadDeadline(time.Unix(1, 0)) })
+	bufp = bufPool.Get().(*[]byte)
+	return deadline, bufp, func() {
+		stop()
+		bufPool.Put(bufp)
+	}
 }
 
 // bufPool holds read buffers big enough for any datagram, shared by all terminals so
