@@ -118,12 +118,13 @@ type Config struct {
 	// DefaultMGCPTxnCapacity. Each source address may hold at most an
 	// eighth of them.
 	MGCPTxnCapacity int
-	// RefuseLegacy refuses SIP requests from senders without a live session
+	// RefuseLegacy refuses requests from senders without a live session
 	// under a mechanism (PROTOCOL.md §13.2) like a request missing its
-	// verification word (403, word_missing). Only a REGISTER with
-	// Security-Client (a registration with an offer) and requests worded
-	// under a session then pass: plain registrations are refused too.
-	// Default false: such senders are relayed as before §13.
+	// verification word (SIP: 403, word_missing). For SIP only a REGISTER
+	// with Security-Client (a registration with an offer) and requests
+	// worded under a session then pass: plain registrations are refused too.
+	// H.248 and MGCP apply it to their gateways' requests. Default false:
+	// such senders are relayed as before §13.
 	RefuseLegacy bool
 	// Mechanisms lists the mechanisms the proxy supports, in the order it
 	// advertises them in a 494. Default: hmac-sha256, ascon128a-v12.
