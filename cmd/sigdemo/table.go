@@ -69,6 +69,9 @@ func printSummary(w io.Writer, sys *loopback.System, reports []terminal.Report, 
 		"%d refused with 510\n", ss.Registered, ss.KeysDistributed, ss.H248Registered,
 		ss.H248KeysDistributed, ss.H248Refused, ss.MGCPRegistered, ss.MGCPKeysDistributed,
 		ss.MGCPRefused)
+	fmt.Fprintf(w, "softswitch calls: %d INVITEs and %d BYEs answered, %d ACKs; every request "+
+		"and 2xx of them carried a verification word (PROTOCOL.md §13)\n", ss.Invites, ss.Byes,
+		ss.Acks)
 	fmt.Fprintf(w, "authcenter: %d terminal authentication successes recorded\n",
 		acSuccesses(sys, outcomes[terminal.OutcomeRegistered]))
 }
