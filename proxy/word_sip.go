@@ -37,7 +37,8 @@ var wordWarnings = [numReasons][]byte{
 // records its number; a non-zero Reason refuses the request. A request that
 // starts a registration (REGISTER with Security-Client) needs none, and
 // neither does one from a sender without a session, unless the operator
-// refuses those (Config.RefuseLegacy).
+// refuses those (Config.RefuseLegacy); such a sender's word is refused, since
+// no live key can vouch for it.
 func (w *Worker) checkRequestWord() Reason {
 	m := &w.msg
 	if m.Index(sip.HdrSecurityClient, 0) >= 0 && bytes.Equal(m.Method(), methodRegister) {
@@ -47,7 +48,12 @@ func (w *Worker) checkRequestWord() Reason {
 	aor := sip.NameAddrURI(from)
 	s, ok := w.h.sessions.Get(aor, w.now)
 	if !ok || s.Mech == skd.MechNone {
-		if w.h.cfg.RefuseLegacy {
+		switch _, n := m.Word(); {
+		case n > 0:
+			// No live key can vouch for it: a de-registered or expired
+			// terminal still wording, or a forger (§13.2).
+			return ReasonWordMismatch
+		case w.h.cfg.RefuseLegacy:
 			return ReasonWordMissing
 		}
 		return ReasonNone

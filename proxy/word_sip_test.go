@@ -266,16 +266,16 @@ func TestWordKeyLifecycle(t *testing.T) {
 	if _, ok := r.h.sessions.Get([]byte(aliceAOR), r.w.now); ok {
 		t.Fatal("session kept after de-registration")
 	}
-	// Without a session alice is a legacy sender: relayed by default,
-	// refused when the operator refuses legacy senders.
-	afterKey := r.worded(inviteFrom(3, ""), 3)
-	if fwd, dst := r.step(afterKey, testTerminal); dst != testSoftswitch {
+	// A word under the ended key is refused: no live key vouches for it.
+	r.refusedWith(r.worded(inviteFrom(3, ""), 3), ReasonWordMismatch)
+	// Without a session and without a word alice is a legacy sender:
+	// relayed by default, refused when the operator refuses legacy senders.
+	plain := inviteFrom(4, "")
+	if _, dst := r.step(plain, testTerminal); dst != testSoftswitch {
 		t.Fatal("legacy sender refused by default")
-	} else if _, n := fwd.Word(); n != 0 {
-		t.Fatal("a word was relayed")
 	}
 	r.h.cfg.RefuseLegacy = true
-	r.refusedWith(afterKey, ReasonWordMissing)
+	r.refusedWith(plain, ReasonWordMissing)
 }
 
 func TestRegisterWithOfferNeedsNoWord(t *testing.T) {
