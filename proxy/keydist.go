@@ -104,10 +104,18 @@ func (w *Worker) plainSuccess() (respEdits, Reason) {
 	if w.msg.Index(sip.HdrKeyDistribution, 0) >= 0 {
 		return respEdits{}, ReasonNoAgreement
 	}
-	if registrationExpiry(&w.msg) == 0 {
+	if removesBindings(&w.msg) {
 		w.deregister()
 	}
 	return respEdits{}, ReasonNone
+}
+
+// removesBindings reports a 200 to REGISTER that leaves the address of record
+// without bindings: a zero lifetime, or no Contact listed at all (RFC 3261
+// §10.3 step 8 lists every binding left; a registrar answering a removal
+// lists none). No binding, no session key.
+func removesBindings(m *sip.Message) bool {
+	return registrationExpiry(m) == 0 || m.Index(sip.HdrContact, 0) < 0
 }
 
 // deregister removes the session key of the 200's address of record.
@@ -123,7 +131,7 @@ func (w *Worker) deregister() {
 func (w *Worker) keyDistribution(p *pending) (respEdits, Reason) {
 	m := &w.msg
 	if n := m.Count(sip.HdrKeyDistribution); n != 1 {
-		if n == 0 && registrationExpiry(m) == 0 {
+		if n == 0 && removesBindings(m) {
 			w.deregister() // a removal carries no key
 			return respEdits{}, ReasonNone
 		}

@@ -423,3 +423,20 @@ func TestWordKnownAnswer(t *testing.T) {
 		t.Fatal("the example's INVITE was refused")
 	}
 }
+
+// TestDeregistrationWithoutContact: a registrar's 200 to a removal lists no
+// Contact (no binding left) and may name no Expires: the key ends all the
+// same, and nothing fails closed.
+func TestDeregistrationWithoutContact(t *testing.T) {
+	r := registeredRig(t)
+	dereg := strings.Replace(register(9, ""), "Expires: 3600", "Expires: 0", 1)
+	dereg = strings.Replace(dereg, "Content-Length:", "Content-Type: x/y\r\nContent-Length:", 1)
+	fwd, _ := r.step(r.worded(dereg, 1), testTerminal)
+	resp, _ := r.step(answer(fwd, "200 OK", ""), testSoftswitch)
+	if resp.StatusCode() != 200 {
+		t.Fatalf("de-registration answered %d", resp.StatusCode())
+	}
+	if _, ok := r.h.sessions.Get([]byte(aliceAOR), r.w.now); ok {
+		t.Fatal("session kept after a 200 that lists no binding")
+	}
+}
