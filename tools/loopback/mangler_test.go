@@ -257,3 +257,25 @@ func TestOldKeyOnTheWire(t *testing.T) {
 	w.m.inject(t, old)
 	w.counted(t, "word_mismatch", 1)
 }
+
+// TestKeyAfterDeregistrationOnTheWire: once the terminal de-registered, a
+// word under its old key is refused by the proxy, and the terminal has no
+// key left to make a call with.
+func TestKeyAfterDeregistrationOnTheWire(t *testing.T) {
+	w := startWordWorld(t)
+	if _, err := w.call(t); err != nil {
+		t.Fatal(err)
+	}
+	old := w.m.lastSent("INVITE ")
+	if rep, err := w.term.Deregister(context.Background()); err != nil {
+		t.Fatalf("deregister: %v %v", err, rep.Steps)
+	}
+	if n := w.sys.Proxy.Handler().Stats().Sessions; n != 0 {
+		t.Fatalf("%d sessions after de-registration", n)
+	}
+	w.m.inject(t, old)
+	w.counted(t, "word_mismatch", 1)
+	if _, err := w.call(t); !errors.Is(err, terminal.ErrNotRegistered) {
+		t.Fatalf("call after de-registration: %v", err)
+	}
+}

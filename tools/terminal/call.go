@@ -150,6 +150,24 @@ func (t *Terminal) buildDialogRequest(c *call, method string, cseq uint32, branc
 	return []byte(b.String())
 }
 
+// OutcomeDeregistered is the Outcome of a Deregister that the registrar took.
+const OutcomeDeregistered = "deregistered"
+
+// Deregister removes the terminal's binding (PROTOCOL.md §9): the same two
+// REGISTER transactions as Register, with Expires: 0, and a 200 that carries no
+// key. The key of the last registration, and its words, end as it starts.
+// Errors as Register's.
+func (t *Terminal) Deregister(ctx context.Context) (Report, error) {
+	return t.runLocked(ctx, func(ctx context.Context, rc *recorder) error {
+		t.deregistering = true
+		defer func() { t.deregistering = false }()
+		return t.register(ctx, rc)
+	}, func(rc *recorder) {
+		rc.rep.Outcome = OutcomeDeregistered
+		rc.step("deregistered")
+	})
+}
+
 // RunAndCall registers one terminal built from cfg, makes one Call when the
 // registration is secured, and closes it. The Report is the registration's,
 // with the call's word counts and steps added; a failed call makes it a

@@ -23,6 +23,11 @@ func (t *Terminal) readFinal(m *sip.Message, ch *challenge, rc *recorder) error 
 	}
 	rc.rep.Status = 200
 	kd, present, err := parseKeyDist(m)
+	if t.deregistering {
+		// §9: a removal carries no key; the words of the old key end.
+		rc.step("received 200 to the de-registration key-distribution=%t", present)
+		return nil
+	}
 	if len(t.cfg.Offer) == 0 {
 		rc.step("received 200 key-distribution=%t", present)
 		return nil

@@ -38,7 +38,11 @@ func (t *Terminal) buildRegister(tx *txn, ch *challenge, auth string) []byte {
 	fmt.Fprintf(&b, "Call-ID: %s\r\n", t.callID)
 	fmt.Fprintf(&b, "CSeq: %d REGISTER\r\n", tx.cseq)
 	fmt.Fprintf(&b, "Contact: <sip:%s@%s>\r\n", c.Identity, t.host)
-	fmt.Fprintf(&b, "Expires: %d\r\n", c.Expires)
+	expires := c.Expires
+	if t.deregistering {
+		expires = 0
+	}
+	fmt.Fprintf(&b, "Expires: %d\r\n", expires)
 	if len(c.Offer) > 0 {
 		b.WriteString("Require: sec-agree\r\nProxy-Require: sec-agree\r\n")
 		fmt.Fprintf(&b, "Security-Client: %s\r\n", strings.Join(c.Offer, ", "))

@@ -30,6 +30,8 @@ type Terminal struct {
 	msg  sip.Message
 
 	words *words // the verification words of the last secured registration
+	// deregistering makes the registration flow ask for Expires: 0.
+	deregistering bool
 
 	mg *mgState // the H.248 side, nil for other terminals
 	gw *gwState // the MGCP side, nil for other terminals
