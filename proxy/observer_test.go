@@ -1,3 +1,8 @@
+//go:build !race
+
+// (Allocation counts under the race detector are not meaningful, and
+// fakeConn lives with the allocation guards.)
+
 package proxy
 
 import (
