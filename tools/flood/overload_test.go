@@ -78,8 +78,9 @@ func TestOverloadFirstRegisters(t *testing.T) {
 	t.Logf("RSS %d MiB before, %d MiB after 200k; answers %v", rssBefore>>20,
 		rssAfter>>20, res.ByStatus)
 
-	if code := options(t, alice, p.addr); code != 200 {
-		t.Errorf("OPTIONS from a registered terminal during overload: status %d, want 200", code)
+	if rep, err := alice.Call(context.Background()); err != nil || rep.WordsVerified == 0 {
+		t.Errorf("a call from a terminal registered before the flood: %q (%v)\n%v",
+			rep.Outcome, err, rep.Steps)
 	}
 	if st := p.waitStats(t, func(statsLine) bool { return true }); st.Sessions != 1 {
 		t.Errorf("sessions = %d after the flood, want 1 (the terminal registered before)",
@@ -134,9 +135,10 @@ func startBackend(t *testing.T) (*loopback.System, *mitm.Relay) {
 var viaRPort = regexp.MustCompile(
 	`(?m)\A((?:[^\n]*\n)*?Via: SIP/2\.0/UDP [0-9.]+:[0-9]+)(;)`)
 
-// registerAlice registers through the proxy and returns the socket address
-// the terminal used, for later requests from it.
-func registerAlice(t *testing.T, sys *loopback.System, proxyAddr *net.UDPAddr) *net.UDPAddr {
+// registerAlice registers through the proxy with a mechanism and returns the
+// terminal, still open, for later requests from it (each carries a
+// verification word, PROTOCOL.md §13).
+func registerAlice(t *testing.T, sys *loopback.System, proxyAddr *net.UDPAddr) *terminal.Terminal {
 	t.Helper()
 	term, err := terminal.New(terminal.Config{
 		Identity: "alice", Kc: sys.Kc("alice"), Proxy: proxyAddr,
@@ -145,44 +147,12 @@ func registerAlice(t *testing.T, sys *loopback.System, proxyAddr *net.UDPAddr) *
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { term.Close() })
 	rep, err := term.Register(context.Background())
 	if err != nil || !rep.MACVerified {
-		t.Fatalf("registration before the flood: %q (%v)\n%v", rep.Outcome, err, rep.Steps)
+		t.Fatalf("registration: %q (%v)\n%v", rep.Outcome, err, rep.Steps)
 	}
-	local := term.LocalAddr()
-	term.Close()
-	return local
-}
-
-// options sends an OPTIONS from local through the proxy and returns the
-// status that comes back (0 on timeout).
-func options(t *testing.T, local, proxyAddr *net.UDPAddr) int {
-	t.Helper()
-	c, err := net.ListenUDP("udp", local)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	msg := fmt.Sprintf("OPTIONS sip:sigproxy.test SIP/2.0\r\n"+
-		"Via: SIP/2.0/UDP %s;branch=z9hG4bK-opt%d;rport\r\n"+
-		"Max-Forwards: 70\r\nFrom: <sip:alice@sigproxy.test>;tag=o1\r\n"+
-		"To: <sip:sigproxy.test>\r\nCall-ID: opt%d@test\r\nCSeq: 1 OPTIONS\r\n"+
-		"Content-Length: 0\r\n\r\n", local, time.Now().UnixNano(), time.Now().UnixNano())
-	buf := make([]byte, 65535)
-	for range 5 { // UDP: try again when the answer is lost in the flood's wake
-		if _, err := c.WriteToUDP([]byte(msg), proxyAddr); err != nil {
-			t.Fatal(err)
-		}
-		_ = c.SetReadDeadline(time.Now().Add(time.Second))
-		n, err := c.Read(buf)
-		if err != nil {
-			continue
-		}
-		if code, err := strconv.Atoi(string(buf[8:min(n, 11)])); err == nil {
-			return code
-		}
-	}
-	return 0
+	return term
 }
 
 // sigproxyBin is the binary built once for the package's tests.
