@@ -82,6 +82,8 @@ func defineFileFlags(fs *flag.FlagSet, d *config.File) {
 	str("admin-listen", d.Admin.Listen,
 		"admin HTTP address: /metrics, /healthz, /readyz, POST /-/reload (empty: off)")
 	fs.Bool("pprof", d.Admin.Pprof, "serve /debug/pprof/ on the admin address (loopback only)")
+	fs.Bool("refuse-legacy", d.RefuseLegacy,
+		"refuse requests from senders with no live session instead of relaying them")
 }
 
 // settings loads the file (or the defaults), applies the flags given, and

@@ -82,6 +82,11 @@ tcp_idle_timeout = "30s"`, func(t *testing.T, s Settings) {
 				t.Errorf("tcp settings: %+v", p)
 			}
 		}},
+		{"legacy senders refused", `refuse_legacy = true`, func(t *testing.T, s Settings) {
+			if !s.Proxy.RefuseLegacy {
+				t.Error("refuse_legacy = true did not reach proxy.Config")
+			}
+		}},
 		{"short listen forms", `
 listen = ":5060"
 advertise = "192.0.2.1:5060"

@@ -38,10 +38,13 @@ type File struct {
 	TCPListen     string   `toml:"tcp_listen"`
 	H248TCPListen string   `toml:"h248_tcp_listen"`
 	Mechanisms    []string `toml:"mechanisms"`
-	Keys          Keys     `toml:"keys"`
-	Limits        Limits   `toml:"limits"`
-	Log           Log      `toml:"log"`
-	Admin         Admin    `toml:"admin"`
+	// RefuseLegacy refuses requests from senders with no live session
+	// (PROTOCOL.md §13.2) instead of relaying them.
+	RefuseLegacy bool   `toml:"refuse_legacy"`
+	Keys         Keys   `toml:"keys"`
+	Limits       Limits `toml:"limits"`
+	Log          Log    `toml:"log"`
+	Admin        Admin  `toml:"admin"`
 
 	// from names the flag that last set a key, so errors point at the flag.
 	from map[string]string

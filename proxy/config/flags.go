@@ -64,6 +64,7 @@ var flagKeys = []flagKey{
 		setString(func(f *File) *string { return &f.Log.StatsInterval })},
 	{"admin-listen", "admin.listen", setString(func(f *File) *string { return &f.Admin.Listen })},
 	{"pprof", "admin.pprof", setBool(func(f *File) *bool { return &f.Admin.Pprof })},
+	{"refuse-legacy", "refuse_legacy", setBool(func(f *File) *bool { return &f.RefuseLegacy })},
 }
 
 // errWantInt and errWantBool say what a flag's text should have been;

@@ -78,6 +78,7 @@ func (f *File) Settings() (Settings, error) {
 	c.mgcp(p, f)
 	c.tcp(p, f)
 	p.Mechanisms = c.mechanisms("mechanisms", f.Mechanisms)
+	p.RefuseLegacy = f.RefuseLegacy
 	s.ProxyKeyFile = c.path("keys.proxy_key_file", f.Keys.ProxyKeyFile)
 	s.MasterKeyFile = c.path("keys.master_key_file", f.Keys.MasterKeyFile)
 	c.limits(p, f.Limits)
