@@ -175,7 +175,7 @@ func newEngine(o *options, proto string, target netip.AddrPort,
 	e := &engine{
 		target: target, proto: proto, realm: o.realm, timeout: o.timeout, t1: o.t1, digest: o.digest,
 		socks: socks, idle: make(chan *term, len(keys)), rec: newRecorder(o.interval),
-		limit: o.count, closed: o.rate == 0, freshCallID: o.freshCallID,
+		limit: o.count, closed: o.rate == 0, freshCallID: o.freshCallID, after: o.after,
 	}
 	tag := newRunTag()
 	for i, k := range keys {

@@ -61,7 +61,12 @@ type engine struct {
 	sent, received, retransmitted, stray atomic.Uint64
 	// verified counts session keys opened with their MAC checked.
 	verified atomic.Uint64
-	wg       sync.WaitGroup
+	// after is the number of worded transactions a terminal sends after each
+	// secured registration (-after); wordsSent and wordsVerified count their
+	// t2p words and the p2t words that verified.
+	after                    int
+	wordsSent, wordsVerified atomic.Uint64
+	wg                       sync.WaitGroup
 }
 
 // ErrSend reports a REGISTER the socket refused.
@@ -181,16 +186,23 @@ func (e *engine) handle(r *rx, b []byte) {
 		t.mu.Unlock()
 		return
 	}
-	e.advance(t, func(now time.Time) (string, bool) { return e.onChallenge(t, r, code, now) },
-		func() string { return e.onFinal(t, r, code) })
+	e.advance(t, r, func(now time.Time) (string, bool) { return e.onChallenge(t, r, code, now) },
+		func() string {
+			if t.state == stateWordWait {
+				return e.onSIPWord(t, r, code)
+			}
+			return e.onFinal(t, r, code)
+		})
 }
 
 // advance records the transaction t's final answer ended and judges the answer:
 // with challenge in the first transaction (more: the second request went out), with
-// final in the second. A verdict ends the registration. The caller holds t.mu,
-// which advance releases. The closures do not escape, so they cost no allocation.
-func (e *engine) advance(t *term, challenge func(now time.Time) (reason string, more bool),
-	final func() string) {
+// final in the second and in each worded one. A success with worded transactions
+// still due sends the next; any other verdict ends the registration. The caller
+// holds t.mu, which advance releases. The closures do not escape, so they cost no
+// allocation.
+func (e *engine) advance(t *term, r *rx, challenge func(now time.Time) (reason string,
+	more bool), final func() string) {
 	now := time.Now()
 	e.rec.transaction(now.Sub(t.txStart))
 	var reason string
@@ -200,18 +212,34 @@ func (e *engine) advance(t *term, challenge func(now time.Time) (reason string, 
 			t.mu.Unlock()
 			return
 		}
-	} else {
-		reason = final()
+	} else if reason = final(); reason == "" && t.w.active() {
+		if reason = e.sendWord(t, r, now); reason == "" {
+			t.mu.Unlock()
+			return
+		}
 	}
+	e.end(t, now, reason)
+}
+
+// end finishes t's registration, or its worded transactions, with reason. The
+// caller holds t.mu, which end releases.
+func (e *engine) end(t *term, now time.Time, reason string) {
+	words := t.state == stateWordWait
 	started := t.finish()
 	t.mu.Unlock()
+	if words {
+		e.wordsDone(t, reason)
+		return
+	}
 	e.complete(t, now.Sub(started), reason)
 }
 
 // finish returns the terminal to idle and returns when its registration started.
-// The caller holds t.mu.
+// The word key goes with it: nothing is worded once the terminal is idle. The
+// caller holds t.mu.
 func (t *term) finish() time.Time {
 	t.state = stateIdle
+	t.w.reset()
 	t.timer.Stop()
 	return t.started
 }
@@ -222,6 +250,7 @@ func (e *engine) begin(t *term, sched time.Time) {
 	e.inflight.Add(1)
 	t.mu.Lock()
 	t.ch.chosen = t.ch.chosen[:0]
+	t.w.reset()
 	switch {
 	case t.mg != nil && e.proto == protoMGCP:
 		t.mg.newTxn()
@@ -272,9 +301,7 @@ func (e *engine) onTimer(t *term) {
 	}
 	now := time.Now()
 	if !now.Before(t.deadline) {
-		started := t.finish()
-		t.mu.Unlock()
-		e.complete(t, now.Sub(started), reasonTimeout)
+		e.end(t, now, reasonTimeout)
 		return
 	}
 	if now.Before(t.retxAt) {
@@ -296,6 +323,12 @@ func (e *engine) onTimer(t *term) {
 // everything neither spins nor recurses through begin.
 func (e *engine) complete(t *term, latency time.Duration, reason string) {
 	e.rec.registration(latency, reason)
+	e.release(t, reason)
+}
+
+// release returns t to the idle terminals and, in closed-loop mode, starts the
+// next registration.
+func (e *engine) release(t *term, reason string) {
 	e.idle <- t // never blocks: the channel holds every terminal
 	e.inflight.Add(-1)
 	switch {

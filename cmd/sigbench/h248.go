@@ -94,8 +94,13 @@ func (e *engine) handleH248(t *term, r *rx, b []byte) {
 		}
 		return
 	}
-	e.advance(t, func(now time.Time) (string, bool) { return e.onMGChallenge(t, r, &v, now) },
-		func() string { return e.onMGSuccess(t, r, &v) })
+	e.advance(t, r, func(now time.Time) (string, bool) { return e.onMGChallenge(t, r, &v, now) },
+		func() string {
+			if t.state == stateWordWait {
+				return e.onH248Word(t, r, &v)
+			}
+			return e.onMGSuccess(t, r, &v)
+		})
 }
 
 // onMGChallenge judges the message answering the ServiceChange (§11.3). more is
@@ -265,6 +270,7 @@ func (e *engine) checkMGSuccess(t *term, r *rx, v *mgcView) string {
 		return reasonMACMismatch
 	}
 	e.verified.Add(1)
+	e.keepWords(t, r, sk)
 	return ""
 }
 

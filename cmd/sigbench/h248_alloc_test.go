@@ -21,20 +21,23 @@ type replay struct {
 	r                  *rx
 	sc                 uint32 // the ServiceChange's (RSIP's) transaction id
 	challenge, success []byte
+	word               []byte // the answer to the worded request, with -after 1
 	handle             func(*term, *rx, []byte)
 }
 
 // captureH248 registers one ascon gateway through the proxy started in-process.
 func captureH248(tb testing.TB) *replay {
-	return captureGateway(tb, protoH248, func(ls *loopback.System) netip.AddrPort {
+	return captureGateway(tb, protoH248, 0, func(ls *loopback.System) netip.AddrPort {
 		return ls.H248ProxyAddr().AddrPort()
 	})
 }
 
 // captureGateway registers one ascon gateway of proto at the address target names
 // in the system started in-process, with the engine's handler reading what the
-// socket receives, and then points the engine at a socket nobody reads.
-func captureGateway(tb testing.TB, proto string,
+// socket receives, and then points the engine at a socket nobody reads. With
+// after 1 the gateway sends one worded request after registering, and its answer
+// is kept too.
+func captureGateway(tb testing.TB, proto string, after int,
 	target func(*loopback.System) netip.AddrPort) *replay {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -53,6 +56,7 @@ func captureGateway(tb testing.TB, proto string,
 		target: target(ls), proto: proto, realm: "sigproxy.test",
 		timeout: time.Minute, t1: time.Minute, digest: []string{"SHA-256", "MD5"},
 		socks: socks[:1], idle: make(chan *term, 1), rec: newRecorder(time.Hour),
+		after: after,
 	}
 	t := newTerm(0, newRunTag(), "mg1", e.realm, ls.Kc("mg1"), []string{"ascon128a-v12"},
 		socks[0])
@@ -70,8 +74,12 @@ func captureGateway(tb testing.TB, proto string,
 	rp.handle(t, rp.r, rp.challenge)
 	rp.success = readOne(tb, socks[0].conn)
 	rp.handle(t, rp.r, rp.success)
+	if after > 0 {
+		rp.word = readOne(tb, socks[0].conn)
+		rp.handle(t, rp.r, rp.word)
+	}
 	<-e.idle
-	if e.verified.Load() != 1 {
+	if e.verified.Load() != 1 || e.wordsVerified.Load() != uint64(after) {
 		tb.Fatalf("captured registration not verified: %v", e.rec.failures)
 	}
 	e.target = socks[1].conn.LocalAddr().(*net.UDPAddr).AddrPort()
@@ -103,6 +111,9 @@ func (rp *replay) once() {
 	e.inflight.Add(1)
 	rp.handle(t, rp.r, rp.challenge)
 	rp.handle(t, rp.r, rp.success)
+	if rp.word != nil {
+		rp.handle(t, rp.r, rp.word)
+	}
 	<-e.idle
 }
 
@@ -127,5 +138,27 @@ func BenchmarkH248Gateway(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rp.once()
+	}
+}
+
+// TestGatewayWordPathAllocs guards the worded transaction -after adds, for
+// H.248 and MGCP: a registration followed by a worded request (word computed
+// with the kept word key, answer's word verified) still allocates nothing.
+func TestGatewayWordPathAllocs(t *testing.T) {
+	addrs := map[string]func(*loopback.System) netip.AddrPort{
+		protoH248: func(ls *loopback.System) netip.AddrPort { return ls.H248ProxyAddr().AddrPort() },
+		protoMGCP: func(ls *loopback.System) netip.AddrPort { return ls.MGCPProxyAddr().AddrPort() },
+	}
+	for proto, addr := range addrs {
+		t.Run(proto, func(t *testing.T) {
+			rp := captureGateway(t, proto, 1, addr)
+			before := rp.e.wordsVerified.Load()
+			if n := testing.AllocsPerRun(50, rp.once); n != 0 {
+				t.Errorf("%.1f allocations per registration and word, want 0", n)
+			}
+			if got := rp.e.wordsVerified.Load() - before; got != 51 || len(rp.e.rec.words) != 0 {
+				t.Fatalf("replays verified %d words, failures %v", got, rp.e.rec.words)
+			}
+		})
 	}
 }

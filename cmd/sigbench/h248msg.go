@@ -63,15 +63,21 @@ func (g *mgTerm) newTxn() uint32 {
 	return g.txn
 }
 
+// appendTxnHead writes the message header and the start of the gateway's
+// transaction in flight, "MEGACO/1 <mid>\nTransaction = <id>".
+func (g *mgTerm) appendTxnHead(b []byte) []byte {
+	b = append(b, "MEGACO/1 "...)
+	b = append(b, g.mid...)
+	b = append(b, "\nTransaction = "...)
+	return strconv.AppendUint(b, uint64(g.txn), 10)
+}
+
 // appendServiceChange writes the registration request (§11.2) into t.req: a
 // ServiceChange Restart on ROOT with the identity and, for an offering gateway, the
 // offer.
 func (t *term) appendServiceChange() {
 	g := t.mg
-	b := append(t.req[:0], "MEGACO/1 "...)
-	b = append(b, g.mid...)
-	b = append(b, "\nTransaction = "...)
-	b = strconv.AppendUint(b, uint64(g.txn), 10)
+	b := g.appendTxnHead(t.req[:0])
 	b = append(b, " {\n  Context = - {\n    ServiceChange = ROOT {\n      Services {\n"+
 		"        Method = Restart, Reason = \"901 Cold Boot\",\n        X-SKDID = \""...)
 	b = append(b, t.identity...)
@@ -89,10 +95,7 @@ func (t *term) appendServiceChange() {
 // entry echoed and the offer repeated.
 func (t *term) appendNotify(resp []byte) {
 	g := t.mg
-	b := append(t.req[:0], "MEGACO/1 "...)
-	b = append(b, g.mid...)
-	b = append(b, "\nTransaction = "...)
-	b = strconv.AppendUint(b, uint64(g.txn), 10)
+	b := g.appendTxnHead(t.req[:0])
 	b = append(b, " {\n  Context = - {\n    Notify = ROOT {\n      ObservedEvents = "...)
 	b = strconv.AppendUint(b, uint64(g.rid), 10)
 	b = append(b, " {\n        skd/auth { id = \""...)

@@ -11,24 +11,8 @@ import (
 // request costs no allocation once the buffer has grown. auth is the Authorization
 // value of the second REGISTER; nil writes the identity-only one of the first.
 func (t *term) appendRegister(realm string, auth []byte) {
-	b := t.req[:0]
-	b = append(b, "REGISTER sip:"...)
-	b = append(b, realm...)
-	b = append(b, " SIP/2.0\r\nVia: SIP/2.0/UDP "...)
-	b = append(b, t.sock.host...)
-	b = append(b, ";branch="...)
-	b = append(b, t.branch...)
-	b = append(b, ";rport\r\nMax-Forwards: 70\r\nFrom: <"...)
-	b = append(b, t.aor...)
-	b = append(b, ">;tag="...)
-	b = append(b, t.fromTag...)
-	b = append(b, "\r\nTo: <"...)
-	b = append(b, t.aor...)
-	b = append(b, ">\r\nCall-ID: "...)
-	b = append(b, t.callID...)
-	b = append(b, "\r\nCSeq: "...)
-	b = strconv.AppendUint(b, uint64(t.cseq), 10)
-	b = append(b, " REGISTER\r\nContact: <sip:"...)
+	b := t.appendRequestHead(t.req[:0], "REGISTER", realm, true)
+	b = append(b, "Contact: <sip:"...)
 	b = append(b, t.identity...)
 	b = append(b, '@')
 	b = append(b, t.sock.host...)
@@ -49,6 +33,37 @@ func (t *term) appendRegister(realm string, auth []byte) {
 	}
 	b = append(b, "\r\nUser-Agent: sigbench\r\nContent-Length: 0\r\n\r\n"...)
 	t.req = b
+}
+
+// appendRequestHead writes the request line for sip:realm and the header lines
+// every request of the terminal starts with, up to CSeq. To is the terminal's
+// own address of record when toSelf (REGISTER), sip:realm otherwise.
+func (t *term) appendRequestHead(b []byte, method, realm string, toSelf bool) []byte {
+	b = append(b, method...)
+	b = append(b, " sip:"...)
+	b = append(b, realm...)
+	b = append(b, " SIP/2.0\r\nVia: SIP/2.0/UDP "...)
+	b = append(b, t.sock.host...)
+	b = append(b, ";branch="...)
+	b = append(b, t.branch...)
+	b = append(b, ";rport\r\nMax-Forwards: 70\r\nFrom: <"...)
+	b = append(b, t.aor...)
+	b = append(b, ">;tag="...)
+	b = append(b, t.fromTag...)
+	b = append(b, "\r\nTo: <"...)
+	if toSelf {
+		b = append(b, t.aor...)
+	} else {
+		b = append(b, "sip:"...)
+		b = append(b, realm...)
+	}
+	b = append(b, ">\r\nCall-ID: "...)
+	b = append(b, t.callID...)
+	b = append(b, "\r\nCSeq: "...)
+	b = strconv.AppendUint(b, uint64(t.cseq), 10)
+	b = append(b, ' ')
+	b = append(b, method...)
+	return append(b, "\r\n"...)
 }
 
 // appendEmptyAuth writes the Authorization of a first REGISTER: the identity for the

@@ -101,8 +101,13 @@ func (e *engine) handleMGCP(t *term, r *rx, b []byte) {
 		t.mu.Unlock()
 		return
 	}
-	e.advance(t, func(now time.Time) (string, bool) { return e.onGWChallenge(t, r, &v, now) },
-		func() string { return e.onGWSuccess(t, r, &v) })
+	e.advance(t, r, func(now time.Time) (string, bool) { return e.onGWChallenge(t, r, &v, now) },
+		func() string {
+			if t.state == stateWordWait {
+				return e.onMGCPWord(t, r, &v)
+			}
+			return e.onGWSuccess(t, r, &v)
+		})
 }
 
 // onGWChallenge judges the datagram answering the RSIP (§12.2 step 2). more is true
@@ -258,18 +263,27 @@ func (e *engine) checkGWSuccess(t *term, r *rx, q *mgcp.Message) string {
 		return reasonMACMismatch
 	}
 	e.verified.Add(1)
+	e.keepWords(t, r, sk)
 	return ""
+}
+
+// appendCmdHead writes the command line of the gateway's command in flight:
+// verb, transaction id, endpoint, version.
+func (g *mgTerm) appendCmdHead(b []byte, verb string) []byte {
+	b = append(b, verb...)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, uint64(g.txn), 10)
+	b = append(b, ' ')
+	b = append(b, g.endpoint...)
+	return append(b, " MGCP 1.0\r\n"...)
 }
 
 // appendRSIP writes the registration request (§12.2 step 1) into t.req: RSIP
 // restart with the identity and, for an offering gateway, the offer.
 func (t *term) appendRSIP() {
 	g := t.mg
-	b := append(t.req[:0], "RSIP "...)
-	b = strconv.AppendUint(b, uint64(g.txn), 10)
-	b = append(b, ' ')
-	b = append(b, g.endpoint...)
-	b = append(b, " MGCP 1.0\r\nRM: restart\r\nX-SKDID: "...)
+	b := g.appendCmdHead(t.req[:0], "RSIP")
+	b = append(b, "RM: restart\r\nX-SKDID: "...)
 	b = append(b, t.identity...)
 	b = append(b, "\r\n"...)
 	if len(t.offer) > 0 {
@@ -285,11 +299,8 @@ func (t *term) appendRSIP() {
 // the chosen entry echoed and the offer repeated.
 func (t *term) appendNTFY(resp []byte) {
 	g := t.mg
-	b := append(t.req[:0], "NTFY "...)
-	b = strconv.AppendUint(b, uint64(g.txn), 10)
-	b = append(b, ' ')
-	b = append(b, g.endpoint...)
-	b = append(b, " MGCP 1.0\r\nX: "...)
+	b := g.appendCmdHead(t.req[:0], "NTFY")
+	b = append(b, "X: "...)
 	b = append(b, g.xid...)
 	b = append(b, "\r\nO: skd/auth\r\nX-SKDAU: username=\""...)
 	b = append(b, t.identity...)

@@ -12,7 +12,7 @@ import (
 // captureMGCP registers one ascon MGCP gateway through the proxy started
 // in-process.
 func captureMGCP(tb testing.TB) *replay {
-	return captureGateway(tb, protoMGCP, func(ls *loopback.System) netip.AddrPort {
+	return captureGateway(tb, protoMGCP, 0, func(ls *loopback.System) netip.AddrPort {
 		return ls.MGCPProxyAddr().AddrPort()
 	})
 }

@@ -80,6 +80,7 @@ type options struct {
 	freshCallID          bool
 	offset               int
 	localPort            int
+	after                int
 }
 
 // mixEntry is one kind of terminal and its share of the terminals.
@@ -128,6 +129,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.offset, "offset", 0, "with -kc-file: skip this many subscribers first")
 	fs.IntVar(&o.localPort, "local-port", 0, "first port of the sockets (0: any); with a "+
 		"fixed port a subscriber keeps its Contact across runs")
+	fs.IntVar(&o.after, "after", 0, "worded transactions after each secured registration "+
+		"(PROTOCOL.md §13): sip OPTIONS, h248 Notify, mgcp NTFY; plain terminals send none")
 	pids := fs.String("pid", "", "processes to measure, name=pid[,name=pid] (e.g. sigproxy=1234)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -182,6 +185,8 @@ func (o *options) check() error {
 		return fmt.Errorf("-offset must be 0 to %d", MaxTerminals)
 	case o.localPort < 0 || o.localPort+o.socketCount() > 65535:
 		return errors.New("-local-port must leave room for every socket's port below 65536")
+	case o.after < 0 || o.after > maxAfter:
+		return fmt.Errorf("-after must be 0 to %d", maxAfter)
 	case o.loops < 1:
 		return errors.New("-loops must be at least 1")
 	case o.progress != "auto" && o.progress != "always" && o.progress != "never":

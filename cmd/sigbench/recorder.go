@@ -34,7 +34,8 @@ type recorder struct {
 	reg, txn *hdrhistogram.Histogram
 	series   []*hdrhistogram.Histogram
 	failures map[string]uint64
-	last     time.Time // the latest completion
+	words    map[string]uint64 // failures of worded transactions (-after) by reason
+	last     time.Time         // the latest completion
 
 	succeeded, failed, skips, transactions atomic.Uint64
 }
@@ -45,6 +46,7 @@ func newRecorder(interval time.Duration) *recorder {
 		reg:      hdrhistogram.New(minLatency, maxLatency, sigFigs),
 		txn:      hdrhistogram.New(minLatency, maxLatency, sigFigs),
 		failures: make(map[string]uint64),
+		words:    make(map[string]uint64),
 	}
 }
 
@@ -79,6 +81,13 @@ func (r *recorder) registration(d time.Duration, reason string) {
 	v := clampLatency(d)
 	_ = r.reg.RecordValue(v)
 	_ = r.slot(now).RecordValue(v)
+}
+
+// wordFailure counts a worded transaction (-after) that failed, by reason.
+func (r *recorder) wordFailure(reason string) {
+	r.mu.Lock()
+	r.words[reason]++
+	r.mu.Unlock()
 }
 
 // lastCompletion is when the latest registration ended (now when none did).

@@ -159,6 +159,8 @@ func TestFlagsRejected(t *testing.T) {
 		{"-local-ips", "10.0.0.1"},
 		{"-digest", "SHA-512"},
 		{"-progress", "sometimes"},
+		{"-after", "-1"},
+		{"-after", "1001"},
 		{"extra"},
 	} {
 		var stderr bytes.Buffer

@@ -38,6 +38,12 @@ type Summary struct {
 	RegistrationsPerSec float64           `json:"registrations_per_s"`
 	MessagesPerSec      float64           `json:"messages_per_s"`
 	Failures            map[string]uint64 `json:"failures"`
+	// WordsSent counts the t2p words of -after's transactions, WordsVerified the
+	// p2t words of their success responses that verified, WordFailures the
+	// worded transactions that failed, by reason.
+	WordsSent     uint64            `json:"words_sent,omitempty"`
+	WordsVerified uint64            `json:"words_verified,omitempty"`
+	WordFailures  map[string]uint64 `json:"word_failures,omitempty"`
 
 	Registration Percentiles `json:"registration_latency_us"`
 	Transaction  Percentiles `json:"transaction_latency_us"`
@@ -94,6 +100,10 @@ func summarize(e *engine, elapsed time.Duration) *Summary {
 		MessagesReceived: e.received.Load(), Retransmissions: e.retransmitted.Load(),
 		Stray: e.stray.Load(), KeysVerified: e.verified.Load(), Failures: maps.Clone(r.failures),
 		Registration: percentiles(r.reg), Transaction: percentiles(r.txn),
+		WordsSent: e.wordsSent.Load(), WordsVerified: e.wordsVerified.Load(),
+	}
+	if len(r.words) > 0 {
+		s.WordFailures = maps.Clone(r.words)
 	}
 	if sec := elapsed.Seconds(); sec > 0 {
 		s.RegistrationsPerSec = float64(s.Succeeded) / sec
@@ -129,6 +139,12 @@ func (s *Summary) WriteText(w io.Writer) error {
 		s.MessagesPerSec, s.MessagesSent, s.MessagesReceived, s.Retransmissions, s.Stray)
 	for _, reason := range slices.Sorted(maps.Keys(s.Failures)) {
 		fmt.Fprintf(tw, "failed: %s\t%d\n", reason, s.Failures[reason])
+	}
+	if s.WordsSent > 0 {
+		fmt.Fprintf(tw, "words\t%d sent / %d verified\n", s.WordsSent, s.WordsVerified)
+	}
+	for _, reason := range slices.Sorted(maps.Keys(s.WordFailures)) {
+		fmt.Fprintf(tw, "word failed: %s\t%d\n", reason, s.WordFailures[reason])
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -14,9 +14,10 @@ import (
 type termState uint8
 
 const (
-	stateIdle    termState = iota
-	stateWait401           // first REGISTER sent, waiting for the challenge
-	stateWait200           // second REGISTER sent, waiting for the 200
+	stateIdle     termState = iota
+	stateWait401            // first REGISTER sent, waiting for the challenge
+	stateWait200            // second REGISTER sent, waiting for the 200
+	stateWordWait           // a worded request sent after the registration (-after)
 )
 
 // branchPrefix starts every branch sigbench makes: the RFC 3261 magic cookie and a
@@ -46,6 +47,7 @@ type term struct {
 	sock     *sock
 	fromTag  string
 	aor      string // "sip:identity@realm"
+	aorBytes []byte // aor, for the word input without a conversion
 	timer    *time.Timer
 	idBytes  []byte  // the identity, for the wrap AD without a conversion
 	mg       *mgTerm // the media gateway's state; nil for a SIP terminal
@@ -65,6 +67,7 @@ type term struct {
 	ha1      string // cached H(A1) for ha1Key
 	ha1Key   string // algorithm and realm the cached H(A1) is for
 	opener   *skd.Opener
+	w        wordState // -after: the words of the current registration
 }
 
 // challenge is what a terminal keeps from the 401, copied out of the read buffer.
@@ -87,6 +90,7 @@ func newTerm(idx int, runTag, identity, realm string, kc []byte, offer []string,
 		identity: identity,
 		idBytes:  []byte(identity),
 		aor:      "sip:" + identity + "@" + realm,
+		aorBytes: []byte("sip:" + identity + "@" + realm),
 		offer:    offer,
 		password: skd.DigestPassword(kc),
 		kek:      skd.TerminalKEK(kc),

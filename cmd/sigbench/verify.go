@@ -188,6 +188,7 @@ func (e *engine) onFinal(t *term, r *rx, code int) string {
 	reason = verifyMAC(t, r, sk, termBlob, wrapName, mac)
 	if reason == "" {
 		e.verified.Add(1)
+		e.keepWords(t, r, sk)
 	}
 	return reason
 }
