@@ -168,10 +168,12 @@ func (t *Terminal) Deregister(ctx context.Context) (Report, error) {
 	})
 }
 
-// RunAndCall registers one terminal built from cfg, makes one Call when the
-// registration is secured, and closes it. The Report is the registration's,
-// with the call's word counts and steps added; a failed call makes it a
-// failure with the call's reason.
+// RunAndCall registers one terminal built from cfg and, when the
+// registration is secured, makes a call, registers again (a refresh: a new
+// SK, new word counters, PROTOCOL.md §13.1) and makes a second call under the
+// new key; then it closes the terminal. The Report is the first
+// registration's, with both calls' word counts and steps added; a failed
+// call or refresh makes it a failure with that step's reason.
 func RunAndCall(ctx context.Context, cfg Config) Report {
 	t, err := New(cfg)
 	if err != nil {
@@ -182,13 +184,26 @@ func RunAndCall(ctx context.Context, cfg Config) Report {
 	if err != nil || !rep.Secured() {
 		return rep
 	}
-	call, _ := t.Call(ctx)
-	rep.WordsSent, rep.WordsVerified = call.WordsSent, call.WordsVerified
-	rep.Retransmissions += call.Retransmissions
-	rep.Steps = append(rep.Steps, call.Steps...)
-	if call.Outcome != OutcomeCalled {
-		rep.Outcome = call.Outcome
+	for round := 0; round < 2; round++ {
+		if round == 1 {
+			again, err := t.Register(ctx)
+			rep.Steps = append(rep.Steps, again.Steps...)
+			rep.Elapsed += again.Elapsed
+			if err != nil || !again.Secured() {
+				rep.Outcome = again.Outcome
+				return rep
+			}
+		}
+		call, _ := t.Call(ctx)
+		rep.WordsSent += call.WordsSent
+		rep.WordsVerified += call.WordsVerified
+		rep.Retransmissions += call.Retransmissions
+		rep.Steps = append(rep.Steps, call.Steps...)
+		rep.Elapsed += call.Elapsed
+		if call.Outcome != OutcomeCalled {
+			rep.Outcome = call.Outcome
+			return rep
+		}
 	}
-	rep.Elapsed += call.Elapsed
 	return rep
 }
