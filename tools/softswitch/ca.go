@@ -151,14 +151,8 @@ func (s *Server) writeCA(b []byte, dest *net.UDPAddr) { s.writeTo(s.mgcpConn, b,
 
 // caError builds an error response and counts it by code.
 func (s *Server) caError(r *caRequest, code int, text string) []byte {
-	switch code {
-	case mgcpProtocol:
-		s.stats.mgcpRefused.Add(1)
-	case mgcpOverload:
-		s.stats.mgcpUnavailable.Add(1)
-	default:
-		s.stats.mgcpErrors.Add(1)
-	}
+	countByCode(code, mgcpProtocol, mgcpOverload,
+		&s.stats.mgcpRefused, &s.stats.mgcpUnavailable, &s.stats.mgcpErrors)
 	s.log.Info("mgcp error response", zap.Stringer("src", r.src), zap.Int("code", code),
 		zap.String("reason", text))
 	out, err := r.msg.AppendReply(nil, code, []byte(text))

@@ -177,14 +177,8 @@ func (s *Server) writeMGC(b []byte, dest *net.UDPAddr) { s.writeTo(s.h248conn, b
 
 // mgcError builds an error reply and counts it by code.
 func (s *Server) mgcError(r *mgcRequest, code int, text string) []byte {
-	switch code {
-	case errCodeUnauthorized:
-		s.stats.h248Refused.Add(1)
-	case errCodeUnavailable:
-		s.stats.h248Unavailable.Add(1)
-	default:
-		s.stats.h248Errors.Add(1)
-	}
+	countByCode(code, errCodeUnauthorized, errCodeUnavailable,
+		&s.stats.h248Refused, &s.stats.h248Unavailable, &s.stats.h248Errors)
 	s.log.Info("h248 error reply", zap.Stringer("src", r.src), zap.Int("code", code),
 		zap.String("reason", text))
 	return s.mgcMessage(nil, appendErrorReply(nil, r.id, code, text))

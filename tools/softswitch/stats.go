@@ -119,3 +119,18 @@ func (s *Server) Stats() Stats {
 	s.mu.Unlock()
 	return st
 }
+
+// countByCode counts a gateway protocol's error reply in one of three counters:
+// refused for refusedCode, unavailable for unavailableCode, other for the rest.
+// The H.248 and MGCP roles share it so their statistics mean the same things.
+func countByCode(code, refusedCode, unavailableCode int,
+	refused, unavailable, other *atomic.Uint64) {
+	switch code {
+	case refusedCode:
+		refused.Add(1)
+	case unavailableCode:
+		unavailable.Add(1)
+	default:
+		other.Add(1)
+	}
+}
