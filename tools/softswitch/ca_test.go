@@ -145,23 +145,32 @@ type caConn struct {
 // exchange sends msg and returns the answer, which must parse.
 func (c *caConn) exchange(msg string) string {
 	c.t.Helper()
-	if _, err := c.conn.WriteToUDP([]byte(msg), c.to); err != nil {
-		c.t.Fatal(err)
-	}
-	buf := make([]byte, mgcp.MaxMessageSize)
-	_ = c.conn.SetReadDeadline(time.Now().Add(recvWait))
-	n, _, err := c.conn.ReadFromUDP(buf)
-	if err != nil {
-		c.t.Fatalf("no answer to:\n%s\nerror: %v", msg, err)
-	}
+	b := roundTrip(c.t, c.conn, c.to, msg, mgcp.MaxMessageSize)
 	var d mgcp.Datagram
 	var m mgcp.Message
-	for d.Reset(buf[:n]); d.Next(&m); {
+	for d.Reset(b); d.Next(&m); {
 	}
 	if err := d.Err(); err != nil {
-		c.t.Fatalf("answer does not parse: %v\n%s", err, buf[:n])
+		c.t.Fatalf("answer does not parse: %v\n%s", err, b)
 	}
-	return string(buf[:n])
+	return string(b)
+}
+
+// roundTrip sends msg from conn to to and returns the one datagram that answers
+// it (at most size bytes), failing the test when none comes within recvWait.
+func roundTrip(t *testing.T, conn *net.UDPConn, to *net.UDPAddr, msg string,
+	size int) []byte {
+	t.Helper()
+	if _, err := conn.WriteToUDP([]byte(msg), to); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, size)
+	_ = conn.SetReadDeadline(time.Now().Add(recvWait))
+	n, _, err := conn.ReadFromUDP(buf)
+	if err != nil {
+		t.Fatalf("no answer to:\n%s\nerror: %v", msg, err)
+	}
+	return buf[:n]
 }
 
 // paramOf returns the value of the first parameter line "name: value" in msg.

@@ -246,22 +246,15 @@ type mgcConn struct {
 	to   *net.UDPAddr
 }
 
+// exchange sends msg and returns the answer, which must parse.
 func (c *mgcConn) exchange(msg string) string {
 	c.t.Helper()
-	if _, err := c.conn.WriteToUDP([]byte(msg), c.to); err != nil {
-		c.t.Fatal(err)
-	}
-	buf := make([]byte, h248.MaxMessageSize)
-	_ = c.conn.SetReadDeadline(time.Now().Add(recvWait))
-	n, _, err := c.conn.ReadFromUDP(buf)
-	if err != nil {
-		c.t.Fatalf("no answer to:\n%s\nerror: %v", msg, err)
-	}
+	b := roundTrip(c.t, c.conn, c.to, msg, h248.MaxMessageSize)
 	var m h248.Message
-	if err := m.Parse(buf[:n]); err != nil {
-		c.t.Fatalf("answer does not parse: %v\n%s", err, buf[:n])
+	if err := m.Parse(b); err != nil {
+		c.t.Fatalf("answer does not parse: %v\n%s", err, b)
 	}
-	return string(buf[:n])
+	return string(b)
 }
 
 // propValue returns the quoted value of skd/<name> in a message, "" when absent.
