@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,7 +120,7 @@ func startBackend(t *testing.T) (*loopback.System, *mitm.Relay) {
 		if bytes.Contains(pkt, mark) {
 			return nil
 		}
-		return [][]byte{viaRPort.ReplaceAll(pkt, []byte("$1;rport$2"))}
+		return [][]byte{mitm.AddRPort(pkt)}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -129,11 +128,6 @@ func startBackend(t *testing.T) (*loopback.System, *mitm.Relay) {
 	t.Cleanup(func() { sink.Close() })
 	return sys, sink
 }
-
-// viaRPort finds the first Via's sent-by: the softswitch answers the relay
-// when rport (RFC 3581) follows it, not the proxy named there.
-var viaRPort = regexp.MustCompile(
-	`(?m)\A((?:[^\n]*\n)*?Via: SIP/2\.0/UDP [0-9.]+:[0-9]+)(;)`)
 
 // registerAlice registers through the proxy with a mechanism and returns the
 // terminal, still open, for later requests from it (each carries a

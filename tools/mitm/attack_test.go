@@ -322,7 +322,7 @@ func TestTamperedProxyCopy(t *testing.T) {
 	relay := startRelay(t, sys.SoftswitchAddr(), func(dir mitm.Direction, pkt []byte) [][]byte {
 		switch {
 		case dir == mitm.ToServer:
-			pkt = addRPort(pkt)
+			pkt = mitm.AddRPort(pkt)
 		case status(pkt) == "200":
 			pkt = flipParam(t, pkt, "proxy")
 		}
@@ -341,7 +341,3 @@ func TestTamperedProxyCopy(t *testing.T) {
 		t.Error("the proxy stored a session key from a tampered copy")
 	}
 }
-
-// viaRPort finds the first Via's sent-by, to add rport after it.
-var viaRPort = regexp.MustCompile(
-	`(?m)\A((?:[^\n]*\n)*?Via: SIP/2\.0/UDP [0-9.]+:[0-9]+)(;)`)

@@ -41,7 +41,7 @@ func TestSoftswitchSlow(t *testing.T) {
 	sys := startSystem(t)
 	relay := startRelay(t, sys.SoftswitchAddr(), func(dir mitm.Direction, pkt []byte) [][]byte {
 		if dir == mitm.ToServer {
-			return [][]byte{addRPort(pkt)}
+			return [][]byte{mitm.AddRPort(pkt)}
 		}
 		time.Sleep(250 * time.Millisecond) // more than two T1 of the terminal
 		return [][]byte{pkt}
@@ -94,7 +94,7 @@ func TestBadProxyCopy(t *testing.T) {
 			relay := startRelay(t, sys.SoftswitchAddr(), func(dir mitm.Direction, pkt []byte) [][]byte {
 				switch {
 				case dir == mitm.ToServer:
-					pkt = addRPort(pkt)
+					pkt = mitm.AddRPort(pkt)
 				case status(pkt) == "200" && old == nil:
 					old = append([]byte(nil), pkt...)
 				case status(pkt) == "200":
@@ -169,10 +169,6 @@ func TestProxyRestartMidRegistration(t *testing.T) {
 
 // proxyParam matches the proxy= parameter of Key-Distribution with its comma.
 var proxyParam = regexp.MustCompile(`proxy="[^"]*", `)
-
-// addRPort asks the softswitch to answer the relay rather than the top Via's
-// sent-by, which is the proxy itself (RFC 3581).
-func addRPort(pkt []byte) []byte { return viaRPort.ReplaceAll(pkt, []byte("$1;rport$2")) }
 
 func proxyAddr(srv *proxy.Server) *net.UDPAddr {
 	return net.UDPAddrFromAddrPort(srv.Handler().Addr())
