@@ -83,25 +83,27 @@ func status(pkt []byte) string {
 // line; it fails the test when the header is missing, so an attack that did
 // not happen cannot pass.
 func replaceHeader(t *testing.T, pkt []byte, name, line string) []byte {
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `:[^\r\n]*`)
-	if !re.Match(pkt) {
+	loc := headerLoc(pkt, name)
+	if loc == nil {
 		t.Errorf("no %s header to tamper with in:\n%s", name, pkt)
 		return pkt
 	}
-	done := false
-	return re.ReplaceAllFunc(pkt, func(m []byte) []byte {
-		if done {
-			return m
-		}
-		done = true
-		return []byte(line)
-	})
+	out := append([]byte(nil), pkt[:loc[0]]...)
+	out = append(out, line...)
+	return append(out, pkt[loc[1]:]...)
 }
 
 // headerLine returns the first line of header name, without CRLF.
 func headerLine(pkt []byte, name string) []byte {
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `:[^\r\n]*`)
-	return re.Find(pkt)
+	if loc := headerLoc(pkt, name); loc != nil {
+		return pkt[loc[0]:loc[1]]
+	}
+	return nil
+}
+
+// headerLoc locates the first line of header name, without CRLF.
+func headerLoc(pkt []byte, name string) []int {
+	return regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(name)+`:[^\r\n]*`).FindIndex(pkt)
 }
 
 // flipParam changes one base64 character in the middle of param="..." of
