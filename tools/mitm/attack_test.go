@@ -103,7 +103,7 @@ func headerLine(pkt []byte, name string) []byte {
 
 // headerLoc locates the first line of header name, without CRLF.
 func headerLoc(pkt []byte, name string) []int {
-	return regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(name)+`:[^\r\n]*`).FindIndex(pkt)
+	return regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `:[^\r\n]*`).FindIndex(pkt)
 }
 
 // flipParam changes one base64 character in the middle of param="..." of
