@@ -182,15 +182,16 @@ func (w *Worker) h248RefuseWord(out []byte, src netip.AddrPort, r Reason) ([]byt
 func (w *Worker) h248ForwardWorded(out []byte, mg netip.AddrPort) ([]byte, netip.AddrPort,
 	bool) {
 	hw := w.hw
+	key, spi, ok := w.h.h248.mgs.get(mg, append(hw.word.key[:0], h248SessionPrefix...), w.now)
+	if !ok {
+		// No session: write the message once, straight into out.
+		return w.h248Forward(out, mg)
+	}
 	buf, err := hw.ed.Append(hw.word.buf[:0])
 	if err != nil {
 		return w.drop(editReason(err))
 	}
 	hw.word.buf = buf
-	key, spi, ok := w.h.h248.mgs.get(mg, append(hw.word.key[:0], h248SessionPrefix...), w.now)
-	if !ok {
-		return w.sentH248Copy(out, buf, mg)
-	}
 	seq, s, ok := w.h.sessions.NextOut(key, w.now)
 	if !ok {
 		return w.sentH248Copy(out, buf, mg)
