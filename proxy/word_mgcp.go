@@ -106,15 +106,16 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 func (w *Worker) mgcpAppendWorded(out []byte) ([]byte, Reason) {
 	mw := w.mw
 	wd := &mw.wd
+	key, _, ok := w.h.mgcp.gws.get(mw.gw, append(wd.key[:0], mgcpSessionPrefix...), w.now)
+	if !ok {
+		// No session: write the response once, straight into out.
+		return mw.appendMessage(out)
+	}
 	buf, err := mw.ed.Append(wd.buf[:0])
 	if err != nil {
 		return out, mgcpEditReason(err)
 	}
 	wd.buf = buf
-	key, _, ok := w.h.mgcp.gws.get(mw.gw, append(wd.key[:0], mgcpSessionPrefix...), w.now)
-	if !ok {
-		return mw.appendMessage(out)
-	}
 	seq, s, ok := w.h.sessions.NextOut(key, w.now)
 	if !ok {
 		return mw.appendMessage(out)
