@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -39,19 +40,8 @@ func TestWiresharkDecodesGateways(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gateways.pcap")
 	wait := startCapture(t, tshark, path,
 		fmt.Sprintf("udp port %d or udp port %d", proxyPort, mgcPort), wantFrames)
-	cfgs := make([]terminal.Config, len(ids))
-	for i, id := range ids {
-		cfgs[i] = terminal.Config{Protocol: terminal.ProtocolH248, Identity: id,
-			Kc: sys.Kc(id), Proxy: sys.H248ProxyAddr(), Offer: []string{"hmac-sha256;q=0.5"},
-			T1: captureT1}
-	}
-	cfgs[1].Offer = []string{"ascon128a-v12"}
-	cfgs[2].Proxy = sys.H248SoftswitchAddr()
-	for _, r := range terminal.RunMany(context.Background(), cfgs, 0) {
-		if !r.Secured() {
-			t.Fatalf("%s: %s\n%s", r.Identity, r.Outcome, strings.Join(r.Steps, "\n"))
-		}
-	}
+	registerCaptured(t, sys, terminal.ProtocolH248, ids, sys.H248ProxyAddr(),
+		sys.H248SoftswitchAddr())
 	wait()
 
 	decodeAs := []string{"-n", "-r", path,
@@ -133,6 +123,26 @@ func startCapture(t *testing.T, tshark, path, filter string, count int) (wait fu
 			}
 		case <-time.After(15 * time.Second):
 			t.Fatalf("tshark did not see %d packets within 15 s", count)
+		}
+	}
+}
+
+// registerCaptured registers three gateways of protocol, all of which must end
+// secured: ids[0] offering HMAC and ids[1] Ascon through proxy, ids[2] offering
+// HMAC directly at softswitch.
+func registerCaptured(t *testing.T, sys *System, protocol string, ids []string,
+	proxy, softswitch *net.UDPAddr) {
+	t.Helper()
+	cfgs := make([]terminal.Config, len(ids))
+	for i, id := range ids {
+		cfgs[i] = terminal.Config{Protocol: protocol, Identity: id, Kc: sys.Kc(id),
+			Proxy: proxy, Offer: []string{"hmac-sha256;q=0.5"}, T1: captureT1}
+	}
+	cfgs[1].Offer = []string{"ascon128a-v12"}
+	cfgs[2].Proxy = softswitch
+	for _, r := range terminal.RunMany(context.Background(), cfgs, 0) {
+		if !r.Secured() {
+			t.Fatalf("%s: %s\n%s", r.Identity, r.Outcome, strings.Join(r.Steps, "\n"))
 		}
 	}
 }

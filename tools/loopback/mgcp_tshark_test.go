@@ -1,7 +1,6 @@
 package loopback
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
 	"os/exec"
@@ -40,19 +39,8 @@ func TestWiresharkDecodesMGCP(t *testing.T) {
 		decodeAs = append(decodeAs, "-d", fmt.Sprintf("udp.port==%d,mgcp", p))
 	}
 	wait := startCapture(t, tshark, path, strings.Join(filter, " or "), wantFrames)
-	cfgs := make([]terminal.Config, len(ids))
-	for i, id := range ids {
-		cfgs[i] = terminal.Config{Protocol: terminal.ProtocolMGCP, Identity: id,
-			Kc: sys.Kc(id), Proxy: sys.MGCPProxyAddr(), Offer: []string{"hmac-sha256;q=0.5"},
-			T1: captureT1}
-	}
-	cfgs[1].Offer = []string{"ascon128a-v12"}
-	cfgs[2].Proxy = sys.MGCPSoftswitchAddr()
-	for _, r := range terminal.RunMany(context.Background(), cfgs, 0) {
-		if !r.Secured() {
-			t.Fatalf("%s: %s\n%s", r.Identity, r.Outcome, strings.Join(r.Steps, "\n"))
-		}
-	}
+	registerCaptured(t, sys, terminal.ProtocolMGCP, ids, sys.MGCPProxyAddr(),
+		sys.MGCPSoftswitchAddr())
 	wait()
 
 	frames := tsharkLines(t, tshark, append(decodeAs, "-T", "fields", "-E", "occurrence=a",
