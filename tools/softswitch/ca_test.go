@@ -36,27 +36,7 @@ func registerGW(t *testing.T, e *env, id string, kc []byte, offer []string,
 // over real UDP. A gateway without an offer registers plain.
 func TestGWDirectMode(t *testing.T) {
 	e := newCAEnv(t)
-	cases := []struct {
-		offer   []string
-		mech    string
-		secured bool
-	}{
-		{[]string{"ascon128a-v12;q=0.9", "hmac-sha256;q=0.5"}, "ascon128a-v12", true},
-		{[]string{"hmac-sha256;q=0.7", "ascon128a-v12;q=0.2"}, "hmac-sha256", true},
-		{[]string{"ipsec-3gpp;q=1", "hmac-sha256"}, "hmac-sha256", true},
-		{nil, "", false},
-	}
-	for i, c := range cases {
-		t.Run(fmt.Sprint(c.offer), func(t *testing.T) {
-			id := fmt.Sprint("gw", i)
-			rep := registerGW(t, e, id, e.ac.addSubscriber(t, id), c.offer, nil)
-			if !rep.Registered() || rep.Secured() != c.secured || rep.Mechanism != c.mech {
-				t.Fatalf("outcome %q secured %v mechanism %q, want registered %v %q\n%s",
-					rep.Outcome, rep.Secured(), rep.Mechanism, c.secured, c.mech,
-					strings.Join(rep.Steps, "\n"))
-			}
-		})
-	}
+	registerDirectCases(t, e, "gw", registerGW)
 	st := e.srv.Stats()
 	if st.MGCPKeysDistributed != 3 || st.MGCPRegistered != 4 || st.MGCPGateways != 4 {
 		t.Errorf("stats %+v: want 3 keys, 4 registered, 4 gateways", st)

@@ -40,11 +40,12 @@ func registerGateway(protocol, id string, kc []byte, offer []string,
 		Kc: kc, Proxy: addr, Offer: offer, T1: 100 * time.Millisecond})
 }
 
-// TestMGDirectMode registers media gateways straight at the MGC: the MGC chooses,
-// wraps and MACs (PROTOCOL.md §11.8); the gateway opens SK with its Kc and verifies
-// the authentication header over real UDP.
-func TestMGDirectMode(t *testing.T) {
-	e := newMGCEnv(t)
+// registerDirectCases registers four gateways (ids prefix0..prefix3) straight at
+// the softswitch with register: Ascon, HMAC and HMAC past an unsupported
+// mechanism are chosen by preference and must end secured; no offer registers plain.
+func registerDirectCases(t *testing.T, e *env, prefix string,
+	register func(*testing.T, *env, string, []byte, []string, *net.UDPAddr) terminal.Report) {
+	t.Helper()
 	cases := []struct {
 		offer   []string
 		mech    string
@@ -57,8 +58,8 @@ func TestMGDirectMode(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprint(c.offer), func(t *testing.T) {
-			id := fmt.Sprint("mg", i)
-			rep := registerMG(t, e, id, e.ac.addSubscriber(t, id), c.offer, nil)
+			id := fmt.Sprint(prefix, i)
+			rep := register(t, e, id, e.ac.addSubscriber(t, id), c.offer, nil)
 			if !rep.Registered() || rep.Secured() != c.secured || rep.Mechanism != c.mech {
 				t.Fatalf("outcome %q secured %v mechanism %q, want registered %v %q\n%s",
 					rep.Outcome, rep.Secured(), rep.Mechanism, c.secured, c.mech,
@@ -66,6 +67,14 @@ func TestMGDirectMode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMGDirectMode registers media gateways straight at the MGC: the MGC chooses,
+// wraps and MACs (PROTOCOL.md §11.8); the gateway opens SK with its Kc and verifies
+// the authentication header over real UDP.
+func TestMGDirectMode(t *testing.T) {
+	e := newMGCEnv(t)
+	registerDirectCases(t, e, "mg", registerMG)
 	st := e.srv.Stats()
 	if st.H248KeysDistributed != 3 || st.H248Registered != 4 || st.Gateways != 4 {
 		t.Errorf("stats %+v: want 3 keys, 4 registered, 4 gateways", st)
