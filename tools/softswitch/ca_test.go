@@ -74,13 +74,7 @@ func TestGWTamperedKeyDistribution(t *testing.T) {
 // second challenge, no second AC call) and the registration ends secured.
 func TestGWRetransmission(t *testing.T) {
 	e := newCAEnv(t)
-	kc := e.ac.addSubscriber(t, "gw-r")
-	relay := startMGCPRelay(t, e.srv.MGCPAddr(), "drop")
-	rep := registerGW(t, e, "gw-r", kc, []string{"ascon128a-v12"}, relay)
-	if !rep.Secured() || rep.Retransmissions != 2 {
-		t.Fatalf("outcome %q secured %v after %d retransmissions, want secured after 2\n%s",
-			rep.Outcome, rep.Secured(), rep.Retransmissions, strings.Join(rep.Steps, "\n"))
-	}
+	registerAfterDrops(t, e, "gw-r", startMGCPRelay(t, e.srv.MGCPAddr(), "drop"), registerGW)
 	st := e.srv.Stats()
 	if st.MGCPRetransmissions != 2 || st.MGCPChallenged != 1 || st.MGCPKeysDistributed != 1 {
 		t.Errorf("CA: %d retransmissions, %d challenges, %d keys; want 2, 1, 1",

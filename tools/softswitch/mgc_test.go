@@ -152,18 +152,26 @@ func TestMGTamperedAuthentication(t *testing.T) {
 	}
 }
 
+// registerAfterDrops registers gateway id offering Ascon with register through
+// relay, which drops the server's first answer to each command: the gateway must
+// end secured after exactly two retransmissions.
+func registerAfterDrops(t *testing.T, e *env, id string, relay *net.UDPAddr,
+	register func(*testing.T, *env, string, []byte, []string, *net.UDPAddr) terminal.Report) {
+	t.Helper()
+	kc := e.ac.addSubscriber(t, id)
+	rep := register(t, e, id, kc, []string{"ascon128a-v12"}, relay)
+	if !rep.Secured() || rep.Retransmissions != 2 {
+		t.Fatalf("outcome %q secured %v after %d retransmissions, want secured after 2\n%s",
+			rep.Outcome, rep.Secured(), rep.Retransmissions, strings.Join(rep.Steps, "\n"))
+	}
+}
+
 // TestMGRetransmission drops the MGC's first answer to each of the gateway's
 // requests: the gateway retransmits, the MGC answers from its transaction cache (no
 // second challenge, no second AC call) and the registration ends secured.
 func TestMGRetransmission(t *testing.T) {
 	e := newMGCEnv(t)
-	kc := e.ac.addSubscriber(t, "mg-r")
-	relay := startTamperRelay(t, e.srv.H248Addr(), "drop")
-	rep := registerMG(t, e, "mg-r", kc, []string{"ascon128a-v12"}, relay)
-	if !rep.Secured() || rep.Retransmissions != 2 {
-		t.Fatalf("outcome %q secured %v after %d retransmissions, want secured after 2\n%s",
-			rep.Outcome, rep.Secured(), rep.Retransmissions, strings.Join(rep.Steps, "\n"))
-	}
+	registerAfterDrops(t, e, "mg-r", startTamperRelay(t, e.srv.H248Addr(), "drop"), registerMG)
 	st := e.srv.Stats()
 	if st.H248Retransmissions != 2 || st.H248Challenged != 1 || st.H248KeysDistributed != 1 {
 		t.Errorf("MGC: %d retransmissions, %d challenges, %d keys; want 2, 1, 1",
