@@ -99,13 +99,14 @@ func (w *Worker) h248OpenAndSign(p *pending) Reason {
 		return r
 	}
 	defer clear(w.sk[:])
-	if r := w.h248Sign(p, sk, &v); r != ReasonNone {
+	spi, r := w.h248Sign(p, sk, &v)
+	if r != ReasonNone {
 		return r
 	}
 	if r := w.h248StripProxyCopy(); r != ReasonNone {
 		return r
 	}
-	return w.h248Store(p, sk)
+	return w.h248Store(p, sk, spi)
 }
 
 // keyReasons are a gateway protocol's names for the ways opening the
@@ -137,12 +138,12 @@ func (w *Worker) openGatewayCopy(p *pending, wrap, term, kid, proxyB64 []byte,
 }
 
 // h248Sign computes the MAC over the §5.5 input with the §11.5 fields and
-// sets the authentication header.
-func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) Reason {
+// sets the authentication header; it returns SK's SPI, derived once here.
+func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) (uint32, Reason) {
 	hw := w.hw
 	spi, err := w.macer.H248SPI(sk)
 	if err != nil {
-		return ReasonH248MAC
+		return 0, ReasonH248MAC
 	}
 	seq := appendSPISeq(hw.seq[:0], spi, h248Seq)
 	f := skd.RegFields{
@@ -157,13 +158,13 @@ func (w *Worker) h248Sign(p *pending, sk []byte, v *skdValues) Reason {
 	}
 	tag, ok := w.pendingMAC(p, sk, &f)
 	if !ok {
-		return ReasonH248MAC
+		return 0, ReasonH248MAC
 	}
 	hw.auth = appendAuthHeader(hw.auth[:0], spi, h248Seq, hw.hexTag[:hex.Encode(hw.hexTag[:], tag)])
 	if hw.ed.SetAuth(hw.auth) != nil {
-		return ReasonH248MAC
+		return 0, ReasonH248MAC
 	}
-	return ReasonNone
+	return spi, ReasonNone
 }
 
 // appendSPISeq writes "0x<SPI>:0x<SeqNum>", eight lower-case hex digits each.
@@ -196,32 +197,32 @@ func (w *Worker) h248StripProxyCopy() Reason {
 }
 
 // h248Store keeps SK under "h248:"+identity and remembers which gateway
-// address holds it, for the deregistration.
-func (w *Worker) h248Store(p *pending, sk []byte) Reason {
+// address holds it, with its SPI, for the deregistration and the words.
+func (w *Worker) h248Store(p *pending, sk []byte, spi uint32) Reason {
 	hw := w.hw
 	key := append(hw.sessKey[:0], h248SessionPrefix...)
 	key = append(key, p.identity.bytes()...)
-	if !w.storeGatewaySession(w.h.h248.mgs, key, hw.mg, p, sk, h248Seq) {
+	if !w.storeGatewaySession(w.h.h248.mgs, key, hw.mg, p, sk, spi, h248Seq) {
 		return ReasonH248SessionFull
 	}
 	return ReasonNone
 }
 
 // storeGatewaySession keeps SK under key (the protocol's prefix and the
-// identity) for h248SessionTTL and records in mgs that gw holds it; false
-// when either table is full. outSeq is the last p2t word number the
+// identity) for h248SessionTTL and records in mgs that gw holds it, with
+// SK's H.248 SPI (0 for MGCP, whose words name no SPI); false when either
+// table is full. outSeq is the last p2t word number the
 // registration itself used (§13.1: 1 for H.248, whose success carries
 // SeqNum 1; 0 for MGCP).
 func (w *Worker) storeGatewaySession(mgs *mgTable, key []byte, gw netip.AddrPort, p *pending,
-	sk []byte, outSeq uint32) bool {
-	spi, err := w.macer.H248SPI(sk)
-	if err != nil || !mgs.put(gw, p.identity.bytes(), spi, w.now+h248SessionTTL) {
+	sk []byte, spi, outSeq uint32) bool {
+	if !mgs.put(gw, p.identity.bytes(), spi, w.now+h248SessionTTL) {
 		return false
 	}
 	sess := keystore.Session{Mech: p.mech, Expires: w.now + h248SessionTTL, OutSeq: outSeq}
 	copy(sess.SK[:], sk)
 	// The word key is derived once here, not for every word (§13.1).
-	_, err = w.macer.WordKey(sess.WordKey[:0], p.mech, sk)
+	_, err := w.macer.WordKey(sess.WordKey[:0], p.mech, sk)
 	if err == nil {
 		err = w.h.sessions.Put(key, &sess)
 	}

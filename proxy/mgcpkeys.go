@@ -185,7 +185,7 @@ func (w *Worker) mgcpOpenAndSign(p *pending) Reason {
 	}
 	key := append(mw.sessKey[:0], mgcpSessionPrefix...)
 	key = append(key, p.identity.bytes()...)
-	if !w.storeGatewaySession(w.h.mgcp.gws, key, mw.gw, p, sk, 0) {
+	if !w.storeGatewaySession(w.h.mgcp.gws, key, mw.gw, p, sk, 0, 0) {
 		return ReasonMGCPSessionFull
 	}
 	return ReasonNone
