@@ -101,6 +101,12 @@ func tamperKD(pkt []byte, field string) []byte {
 		return pkt
 	}
 	i := at + len(field) + 2 + 20
+	return flipChar(pkt, i)
+}
+
+// flipChar changes pkt[i] to another base64 and hex letter, so that a tampered
+// value still parses and only its meaning is wrong.
+func flipChar(pkt []byte, i int) []byte {
 	if pkt[i] == 'A' {
 		pkt[i] = 'B'
 	} else {

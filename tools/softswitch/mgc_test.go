@@ -248,12 +248,7 @@ func tamper(pkt []byte, field string) []byte {
 	case "term":
 		i = bytes.Index(pkt, []byte(`skd/term = "`)) + len(`skd/term = "`) + 20
 	}
-	if pkt[i] == 'A' {
-		pkt[i] = 'B'
-	} else {
-		pkt[i] = 'A'
-	}
-	return pkt
+	return flipChar(pkt, i)
 }
 
 // mgcConn is a raw UDP socket talking H.248 to the MGC, standing in for the proxy.
