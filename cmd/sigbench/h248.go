@@ -155,18 +155,10 @@ func (e *engine) readMGChallenge(t *term, cmd h248.Node) string {
 	realm, _ := skdProp(cmd, "realm")
 	nonce, _ := skdProp(cmd, "nonce")
 	alg, _ := skdProp(cmd, "alg")
-	ch := &t.ch
-	ch.alg = ""
-	for _, want := range e.digest {
-		if strings.EqualFold(string(alg), want) {
-			ch.alg = want
-			break
-		}
-	}
-	if ch.alg == "" || len(realm) == 0 || len(nonce) == 0 || len(nonce) > maxNonce ||
-		len(realm) > maxNonce {
+	if !e.pickMGDigest(t, realm, nonce, alg) {
 		return reasonNoChallenge
 	}
+	ch := &t.ch
 	ev := cmd.Find(h248.TokEvents)
 	if !ev.FindParam("skd", "auth").Valid() {
 		return reasonNoAuthEvent
@@ -182,6 +174,23 @@ func (e *engine) readMGChallenge(t *term, cmd h248.Node) string {
 		return reasonNoSecServer
 	}
 	return t.takeChoice(server)
+}
+
+// pickMGDigest sets the gateway's digest algorithm to the first configured one
+// that alg names, and reports whether the challenge is usable: a known algorithm
+// and a realm and nonce that are present and within maxNonce. The H.248 and MGCP
+// gateways share it so both judge a challenge alike.
+func (e *engine) pickMGDigest(t *term, realm, nonce, alg []byte) bool {
+	ch := &t.ch
+	ch.alg = ""
+	for _, want := range e.digest {
+		if strings.EqualFold(string(alg), want) {
+			ch.alg = want
+			break
+		}
+	}
+	return ch.alg != "" && len(realm) > 0 && len(nonce) > 0 && len(nonce) <= maxNonce &&
+		len(realm) <= maxNonce
 }
 
 // takeChoice keeps the proxy's chosen entry (skd/server, X-SKDSV) when it names a

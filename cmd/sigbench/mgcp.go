@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sigproxy/sigproxy/codec/mgcp"
@@ -146,18 +145,10 @@ func (e *engine) readGWChallenge(t *term, q *mgcp.Message, chv []byte) string {
 	realm, _ := sip.ListParam(chv, "realm")
 	nonce, _ := sip.ListParam(chv, "nonce")
 	alg, _ := sip.ListParam(chv, "algorithm")
-	ch := &t.ch
-	ch.alg = ""
-	for _, want := range e.digest {
-		if strings.EqualFold(string(alg), want) {
-			ch.alg = want
-			break
-		}
-	}
-	if ch.alg == "" || len(realm) == 0 || len(nonce) == 0 || len(nonce) > maxNonce ||
-		len(realm) > maxNonce {
+	if !e.pickMGDigest(t, realm, nonce, alg) {
 		return reasonNoChallenge
 	}
+	ch := &t.ch
 	events, _ := q.Value(mgcp.ParamRequestedEvents)
 	if !hasEvent(events, authEvent) {
 		return reasonNoSKDAuth
