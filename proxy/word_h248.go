@@ -44,7 +44,7 @@ func (w *Worker) gatewaySession(mgs *mgTable, prefix string, dst []byte,
 	return key, spi, s, ok
 }
 
-// h248NeedsWord reports whether the gateway's message holds a Transaction
+// needsWord reports whether the gateway's message holds a Transaction
 // other than a registration request, which is what words cover (§13.2).
 func (hw *h248Worker) needsWord() bool {
 	for tx := hw.msg.Root().FirstChild(); tx.Valid(); tx = tx.Next() {

@@ -22,7 +22,7 @@ type mgcpWordScratch struct {
 	val []byte
 }
 
-// mgcpNeedsWord reports whether the gateway's command is one words cover
+// needsWord reports whether the gateway's command is one words cover
 // (§13.2): every command but the registration requests, an RSIP and the
 // NTFY answering a challenge (X-SKDAU), which the call agent checks by its
 // digest.
