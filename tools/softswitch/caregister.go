@@ -125,12 +125,7 @@ func (s *Server) caChallenge(r *caRequest, rs *mgRestart) []byte {
 	if err != nil {
 		return s.caError(r, mgcpProtocol, "challenge not writable")
 	}
-	s.mu.Lock()
-	if s.caPending.put(v.nonce, v, r.now) {
-		s.stats.evicted.Add(1)
-	}
-	s.mu.Unlock()
-	s.stats.mgcpChallenged.Add(1)
+	s.keepChallenge(s.caPending, v, r.now, &s.stats.mgcpChallenged)
 	return out
 }
 

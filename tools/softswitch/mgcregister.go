@@ -181,12 +181,7 @@ func (s *Server) mgcChallenge(r *mgcRequest, rs *mgRestart) []byte {
 	if err != nil {
 		return s.mgcError(r, errCodeInternal, "challenge not writable")
 	}
-	s.mu.Lock()
-	if s.mgcPending.put(v.nonce, v, r.now) {
-		s.stats.evicted.Add(1)
-	}
-	s.mu.Unlock()
-	s.stats.h248Challenged.Add(1)
+	s.keepChallenge(s.mgcPending, v, r.now, &s.stats.h248Challenged)
 	return s.mgcMessage(nil, body)
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -91,12 +93,7 @@ func (s *Server) challenge(req *request, reg *registration, md mode, cred *crede
 		v.uris = append(v.uris, cred.uri)
 	}
 	v.hops = s.hops(req.msg)
-	s.mu.Lock()
-	if s.pending.put(v.nonce, v, req.now) {
-		s.stats.evicted.Add(1)
-	}
-	s.mu.Unlock()
-	s.stats.challenged.Add(1)
+	s.keepChallenge(s.pending, v, req.now, &s.stats.challenged)
 	r := newResponse(401)
 	for _, alg := range s.cfg.algs {
 		if _, ok := v.ha1[alg]; ok {
@@ -239,4 +236,17 @@ func (s *Server) reportSuccess(identity, nonce string) {
 		return
 	}
 	s.stats.successes.Add(1)
+}
+
+// keepChallenge stores the vector of a challenge just sent in table (the SIP,
+// H.248 or MGCP role's) under its nonce, counting an older entry the bound evicts,
+// and counts the challenge in challenged.
+func (s *Server) keepChallenge(table *fifoMap[*vector], v *vector, now time.Time,
+	challenged *atomic.Uint64) {
+	s.mu.Lock()
+	if table.put(v.nonce, v, now) {
+		s.stats.evicted.Add(1)
+	}
+	s.mu.Unlock()
+	challenged.Add(1)
 }
