@@ -102,14 +102,7 @@ func (w *Worker) h248WordIn(src netip.AddrPort) Reason {
 	hdr := hw.msg.Header()
 	key, spi, s, ok := w.gatewaySession(w.h.h248.mgs, h248SessionPrefix, hw.word.key[:], src)
 	if !ok {
-		switch {
-		case hdr.Auth:
-			// No live key verifies it: a word of an ended session.
-			return ReasonH248WordMismatch
-		case w.h.cfg.RefuseLegacy:
-			return ReasonH248WordMissing
-		}
-		return ReasonNone
+		return w.sessionless(hdr.Auth, ReasonH248WordMismatch, ReasonH248WordMissing)
 	}
 	wk := w.takeKeys(&s, &hw.word)
 	defer w.wipeKeys(&hw.word)

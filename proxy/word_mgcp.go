@@ -57,13 +57,7 @@ func (w *Worker) mgcpWordIn(src netip.AddrPort) (r Reason, worded bool) {
 	i, dup := extParams(m, nameWord)
 	key, _, s, ok := w.gatewaySession(w.h.mgcp.gws, mgcpSessionPrefix, mw.wd.key[:], src)
 	if !ok {
-		switch {
-		case i >= 0:
-			return ReasonMGCPWordMismatch, false
-		case w.h.cfg.RefuseLegacy:
-			return ReasonMGCPWordMissing, false
-		}
-		return ReasonNone, false
+		return w.sessionless(i >= 0, ReasonMGCPWordMismatch, ReasonMGCPWordMissing), false
 	}
 	wk := w.takeKeys(&s, &mw.wd.wordScratch)
 	defer w.wipeKeys(&mw.wd.wordScratch)

@@ -48,15 +48,8 @@ func (w *Worker) checkRequestWord() Reason {
 	aor := sip.NameAddrURI(from)
 	s, ok := w.h.sessions.Get(aor, w.now)
 	if !ok || s.Mech == skd.MechNone {
-		switch _, n := m.Word(); {
-		case n > 0:
-			// No live key can vouch for it: a de-registered or expired
-			// terminal still wording, or a forger (§13.2).
-			return ReasonWordMismatch
-		case w.h.cfg.RefuseLegacy:
-			return ReasonWordMissing
-		}
-		return ReasonNone
+		_, n := m.Word()
+		return w.sessionless(n > 0, ReasonWordMismatch, ReasonWordMissing)
 	}
 	clear(s.SK[:])
 	key := s.WordKey[:s.Mech.WordKeyLen()]
@@ -143,4 +136,18 @@ func (w *Worker) responseWord() []byte {
 	w.kdLine = sip.AppendWord(w.kdLine[:0], seq, tag)
 	clear(w.tag[:])
 	return w.kdLine
+}
+
+// sessionless judges a request from a sender with no live session under a
+// mechanism (PROTOCOL.md §13.2), for every protocol: a word no live key can
+// vouch for (a de-registered or expired terminal still wording, or a forger)
+// is a mismatch; no word passes, unless the operator refuses legacy senders.
+func (w *Worker) sessionless(worded bool, mismatch, missing Reason) Reason {
+	switch {
+	case worded:
+		return mismatch
+	case w.h.cfg.RefuseLegacy:
+		return missing
+	}
+	return ReasonNone
 }
